@@ -1,0 +1,154 @@
+"""The decision: what a rule set implies for one citizen, and why, with citations.
+
+Keys and codes are English; reasons are Danish. A decision is deterministic: the same facts
+under the same rule-set version give byte-identical JSON (``Decision.to_json``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .schema import DeadlineKind, Eligibility, SupportFormCode
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceRef(_Out):
+    """A verbatim citation: the document, the section it stands under, and the quote."""
+
+    document: str
+    section: str
+    quote: str
+    legal_reference: str | None = None
+
+
+class RuleSetRef(_Out):
+    id: str
+    version: str
+    title: str
+    municipality: str | None
+    valid_from: date
+    valid_to: date | None
+    sha256: str = Field(description="sha256 of the rule set's canonical content, baseline included.")
+    base: str | None = Field(description="'<id>@<version>' of the baseline it builds on.")
+    notes: list[str] = Field(description="Assumptions the rule set makes, e.g. an assumed valid_from.")
+
+
+class CriterionResult(_Out):
+    id: str
+    status: Literal["met", "not_met", "unknown"]
+    reason: str
+    source: SourceRef
+
+
+class NeedResult(_Out):
+    need: str
+    status: Literal["listed", "not_listed", "excluded"]
+    reason: str
+    source: SourceRef
+
+
+class RequestResult(_Out):
+    request: str
+    status: Literal["included", "excluded", "not_addressed"]
+    reason: str
+    source: SourceRef
+
+
+class SupportForm(_Out):
+    form: SupportFormCode
+    status: Literal["default", "permitted", "exception"]
+    reason: str
+    source: SourceRef
+
+
+class Referral(_Out):
+    to: str
+    legal_basis: str | None
+    reason: str
+    source: SourceRef
+
+
+class Exclusion(_Out):
+    request: str
+    reason: str
+    referral: Referral | None
+    source: SourceRef
+
+
+class DecisionCondition(_Out):
+    id: str
+    category: str
+    text: str
+    source: SourceRef
+
+
+class Assessment(_Out):
+    """A point the caseworker must weigh in the concrete, individual assessment."""
+
+    id: str
+    text: str
+    about: list[str]
+    source: SourceRef
+
+
+class Deadline(_Out):
+    kind: DeadlineKind
+    due: date | None = Field(description="None when the anchor date is unknown: never guessed.")
+    earliest: date | None = Field(description="Start of a window, e.g. follow-up within 3-6 months.")
+    anchor: str = Field(description="The fact the deadline counts from.")
+    anchor_date: date | None
+    status: Literal["computed", "missing_anchor"]
+    counting: str = Field(description="How the date was counted, in Danish.")
+    reason: str
+    source: SourceRef
+
+
+class Statement(_Out):
+    text: str
+    source: SourceRef
+
+
+class TraceEntry(_Out):
+    rule_id: str
+    kind: str
+    origin: str = Field(description="The rule set whose file defines the rule.")
+    result: Literal["true", "false", "unknown"] = Field(description="The value of the rule's condition.")
+    fired: bool = Field(description="Whether the rule's conclusion is part of the decision.")
+    note: str | None = None
+    facts: dict[str, Any] = Field(description="The fact values the rule read.")
+    source: SourceRef
+
+
+class Decision(_Out):
+    """What the standard implies for one citizen. A caseworker's concrete, individual assessment decides."""
+
+    eligibility: Eligibility
+    individual_assessment: Statement
+    legal_basis: str
+    assessment_date: date
+    engine_version: str
+    ruleset: RuleSetRef
+    criteria: list[CriterionResult]
+    missing_facts: list[str] = Field(description="Facts whose absence leaves a criterion unknown.")
+    needs: list[NeedResult]
+    requests: list[RequestResult]
+    support_forms: list[SupportForm]
+    exclusions: list[Exclusion]
+    referrals: list[Referral]
+    conditions: list[DecisionCondition]
+    assessments: list[Assessment]
+    deadlines: list[Deadline]
+    trace: list[TraceEntry]
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Deterministic JSON: same facts and rule-set version give the same bytes."""
+        return self.model_dump_json(indent=indent)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")

@@ -1,0 +1,247 @@
+"""Citizen facts: the typed input, and the vocabulary that rule files may read.
+
+Every field except ``assessment_date`` may be absent or null, which means *unknown*.
+Unknown is never the same as "no": a rule that needs an unknown fact gives an unknown
+result, and the decision lists the fact as missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from typing import Any, Literal, Mapping
+
+from dateutil.relativedelta import relativedelta
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Theme = Literal[
+    "physical_functions",
+    "mental_functions",
+    "self_care",
+    "practical_tasks",
+    "mobility",
+    "communication",
+    "relations",
+    "community_life",
+    "health_conditions",
+    "social_conditions",
+]
+THEMES: tuple[str, ...] = Theme.__args__  # type: ignore[attr-defined]
+
+NeedCode = Literal[
+    "daily_structure",
+    "finances",
+    "mail",
+    "mobility",
+    "social_relations",
+    "network",
+    "treatment",
+    "welfare_technology",
+    "medication",
+    "practical_tasks",
+    "self_care",
+    "communication",
+    "community_life",
+    "health",
+]
+NEED_CODES: tuple[str, ...] = NeedCode.__args__  # type: ignore[attr-defined]
+
+RequestCode = Literal[
+    "escort_with_pedagogical_support",
+    "escort_only",
+    "practical_help_by_staff",
+    "specialist_therapy",
+    "debt_counselling",
+    "visiting_friend",
+    "transport",
+    "hospital_stay_support",
+    "meeting_support_other_department",
+    "employment_or_education_support",
+    "specialist_health_advice",
+    "free_choice_of_provider",
+    "support_in_own_home",
+]
+REQUEST_CODES: tuple[str, ...] = RequestCode.__args__  # type: ignore[attr-defined]
+
+Level = Literal[0, 1, 2, 3, 4]
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+
+
+class FunctionLevels(BaseModel):
+    """FFB/VUM funktionsevneniveau per theme: 0 ingen, 1 let, 2 moderat, 3 svær, 4 fuldstændig.
+
+    An absent or null theme is *not assessed* ("Ikke vurderet"), which is unknown, not 0.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    physical_functions: Level | None = None
+    mental_functions: Level | None = None
+    self_care: Level | None = None
+    practical_tasks: Level | None = None
+    mobility: Level | None = None
+    communication: Level | None = None
+    relations: Level | None = None
+    community_life: Level | None = None
+    health_conditions: Level | None = None
+    social_conditions: Level | None = None
+
+
+class CitizenFacts(BaseModel):
+    """What is known about one citizen on the day of assessment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+    assessment_date: date = Field(description="Day of assessment; picks the rule set version; age is computed on it.")
+    birth_date: date | None = None
+    resident_municipality: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_]{0,63}$",
+        description="Municipality slug, e.g. roskilde, gentofte, faaborg_midtfyn, koege.",
+    )
+    function_levels: FunctionLevels | None = Field(
+        default=None, description="FFB funktionsevneniveau per theme (0..4); an absent theme is not assessed."
+    )
+    support_need_level: Level | None = Field(
+        default=None, description="FFB støttebehovsniveau: 0 intet, 1 let, 2 moderat, 3 højt, 4 fuldstændigt."
+    )
+    special_social_problems: bool | None = Field(
+        default=None, description="Særlige sociale problemer, e.g. hjemløshed or misbrug."
+    )
+    can_participate_actively: bool | None = None
+    wants_to_participate: bool | None = None
+    can_participate_in_group: bool | None = None
+    need_met_by_less_intrusive_offer: bool | None = Field(
+        default=None,
+        description="The need can be met in a less intrusive way, e.g. by the municipality's open offers.",
+    )
+    needs: tuple[NeedCode, ...] | None = None
+    requests: tuple[RequestCode, ...] | None = None
+    support_start_date: date | None = None
+    last_support_used_date: date | None = None
+    decision_notified_date: date | None = Field(default=None, description="The day the citizen received the decision.")
+    complaint_received_date: date | None = Field(
+        default=None, description="The day the municipality received a complaint."
+    )
+    home_is_safe_workplace: bool | None = Field(default=None, description="For support given in the home.")
+
+    @field_validator(
+        "assessment_date",
+        "birth_date",
+        "support_start_date",
+        "last_support_used_date",
+        "decision_notified_date",
+        "complaint_received_date",
+    )
+    @classmethod
+    def _plausible_date(cls, value: date | None) -> date | None:
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise ValueError(f"date {value.isoformat()} is outside the plausible range 1900-01-01..2200-12-31")
+        return value
+
+    @field_validator("needs", "requests")
+    @classmethod
+    def _sorted_unique(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else tuple(sorted(set(value)))
+
+    @model_validator(mode="after")
+    def _birth_before_assessment(self) -> CitizenFacts:
+        if self.birth_date is not None and self.birth_date > self.assessment_date:
+            raise ValueError(
+                f"birth_date {self.birth_date.isoformat()} is after assessment_date "
+                f"{self.assessment_date.isoformat()}; check both dates"
+            )
+        return self
+
+    def age(self) -> int | None:
+        """Completed years on the assessment date (someone born 29 February turns a year older on 28 February)."""
+        if self.birth_date is None:
+            return None
+        return relativedelta(self.assessment_date, self.birth_date).years
+
+
+class FactKind(str, Enum):
+    BOOL = "bool"
+    LEVEL = "level"
+    INT = "int"
+    DATE = "date"
+    SLUG = "slug"
+    CODES = "codes"
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """One readable fact: its dotted path, its kind and, for code lists, the allowed codes."""
+
+    path: str
+    kind: FactKind
+    description: str
+    codes: tuple[str, ...] = ()
+    derived: bool = False
+
+
+def _vocabulary() -> dict[str, FactSpec]:
+    specs: list[FactSpec] = [
+        FactSpec("assessment_date", FactKind.DATE, "day of assessment"),
+        FactSpec("birth_date", FactKind.DATE, "birth date"),
+        FactSpec("age", FactKind.INT, "completed years on the assessment date (from birth_date)", derived=True),
+        FactSpec("resident_municipality", FactKind.SLUG, "municipality slug of residence"),
+        FactSpec("support_need_level", FactKind.LEVEL, "FFB støttebehovsniveau 0..4"),
+        FactSpec("special_social_problems", FactKind.BOOL, "særlige sociale problemer"),
+        FactSpec("can_participate_actively", FactKind.BOOL, "can take an active part"),
+        FactSpec("wants_to_participate", FactKind.BOOL, "wants to take part"),
+        FactSpec("can_participate_in_group", FactKind.BOOL, "can take part in a group"),
+        FactSpec("need_met_by_less_intrusive_offer", FactKind.BOOL, "need can be met in a less intrusive way"),
+        FactSpec("needs", FactKind.CODES, "the citizen's needs", codes=NEED_CODES),
+        FactSpec("requests", FactKind.CODES, "what the citizen asks for", codes=REQUEST_CODES),
+        FactSpec("support_start_date", FactKind.DATE, "the day support started"),
+        FactSpec("last_support_used_date", FactKind.DATE, "the last day granted support was used"),
+        FactSpec("decision_notified_date", FactKind.DATE, "the day the citizen received the decision"),
+        FactSpec("complaint_received_date", FactKind.DATE, "the day the municipality received a complaint"),
+        FactSpec("home_is_safe_workplace", FactKind.BOOL, "the home is a safe workplace for staff"),
+    ]
+    specs += [
+        FactSpec(f"function_levels.{theme}", FactKind.LEVEL, f"FFB funktionsevneniveau 0..4 for {theme}")
+        for theme in THEMES
+    ]
+    return {spec.path: spec for spec in specs}
+
+
+#: Every fact path a rule file may read, with its kind.
+VOCABULARY: Mapping[str, FactSpec] = _vocabulary()
+
+FactValue = bool | int | str | tuple[str, ...] | None
+
+
+def fact_values(facts: CitizenFacts) -> dict[str, FactValue]:
+    """Every vocabulary path with its value (None for unknown); dates as ISO strings."""
+    levels = facts.function_levels
+    values: dict[str, Any] = {
+        "assessment_date": facts.assessment_date.isoformat(),
+        "birth_date": _iso(facts.birth_date),
+        "age": facts.age(),
+        "resident_municipality": facts.resident_municipality,
+        "support_need_level": facts.support_need_level,
+        "special_social_problems": facts.special_social_problems,
+        "can_participate_actively": facts.can_participate_actively,
+        "wants_to_participate": facts.wants_to_participate,
+        "can_participate_in_group": facts.can_participate_in_group,
+        "need_met_by_less_intrusive_offer": facts.need_met_by_less_intrusive_offer,
+        "needs": facts.needs,
+        "requests": facts.requests,
+        "support_start_date": _iso(facts.support_start_date),
+        "last_support_used_date": _iso(facts.last_support_used_date),
+        "decision_notified_date": _iso(facts.decision_notified_date),
+        "complaint_received_date": _iso(facts.complaint_received_date),
+        "home_is_safe_workplace": facts.home_is_safe_workplace,
+    }
+    for theme in THEMES:
+        values[f"function_levels.{theme}"] = getattr(levels, theme) if levels is not None else None
+    return values
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
