@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 from pydantic import ValidationError
 
@@ -165,6 +165,7 @@ class RuleSet:
             truth.append("true" if t else "false" if f or not rule.has_false else "unknown")
 
         criteria: list[CriterionResult] = []
+        status: Literal["met", "not_met", "unknown"]
         missing: dict[str, None] = {}
         for rule in rules:
             criterion = rule.loaded.rule.criterion
@@ -234,12 +235,14 @@ class RuleSet:
         requests = [self._request(code, request_by_code, applies) for code in (citizen.requests or ())]
         exclusions: list[Exclusion] = []
         for code in citizen.requests or ():
-            rule = request_by_code.get(code)
-            if rule is None or not applies[rule.index] or rule.loaded.rule.request.status != "excluded":  # type: ignore[union-attr]
+            excluding = request_by_code.get(code)
+            if excluding is None or not applies[excluding.index]:
                 continue
-            r = rule.loaded.rule
-            target = r.request.referral  # type: ignore[union-attr]
-            src = self._sources[rule.index]
+            r = excluding.loaded.rule
+            if r.request is None or r.request.status != "excluded":
+                continue
+            target = r.request.referral
+            src = self._sources[excluding.index]
             referral = None
             if target is not None:
                 referral = Referral(to=target.to, legal_basis=target.legal_basis, reason=r.text, source=src)
@@ -276,17 +279,15 @@ class RuleSet:
         )
 
     def _need(self, code: str, by_code: dict[str | None, CompiledRule], applies: list[bool]) -> NeedResult:
-        rule = by_code.get(code)
-        if rule is None or not applies[rule.index]:
-            rule = by_code[None]
+        found = by_code.get(code)
+        rule = found if found is not None and applies[found.index] else by_code[None]
         need = rule.loaded.rule.need
         assert need is not None
         return NeedResult(need=code, status=need.status, reason=rule.loaded.rule.text, source=self._sources[rule.index])
 
     def _request(self, code: str, by_code: dict[str | None, CompiledRule], applies: list[bool]) -> RequestResult:
-        rule = by_code.get(code)
-        if rule is None or not applies[rule.index]:
-            rule = by_code[None]
+        found = by_code.get(code)
+        rule = found if found is not None and applies[found.index] else by_code[None]
         request = rule.loaded.rule.request
         assert request is not None
         return RequestResult(request=code, status=request.status, reason=rule.loaded.rule.text,

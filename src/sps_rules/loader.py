@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from .errors import Problem, RuleFileError, RuleSetNotFound
 from .facts import VOCABULARY, FactKind
 from .schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Rule, RuleFile, RuleSetHeader
-from .yamlsafe import LineMap, location, read_yaml
+from .yamlsafe import LineMap, location, read_yaml, real_path
 
 MAX_SOURCE_BYTES = 2_000_000
 MAX_BASE_DEPTH = 4
@@ -194,7 +194,7 @@ def _load_uncached(path: Path, root: Path, *, depth: int, display: str) -> Loade
 def _schema_problems(exc: ValidationError, lines: LineMap, display: str) -> list[Problem]:
     problems = []
     for err in exc.errors():
-        loc = tuple(err["loc"])
+        loc = real_path(lines, tuple(err["loc"]))
         line, col = location(lines, loc)
         where = _loc_text(loc)
         kind = err["type"]
@@ -222,8 +222,6 @@ def _loc_text(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in {"all", "any", "not", "ref", "fact"} and out.endswith(("when", "]")) and False:
-            continue
         else:
             out += ("." if out else "") + str(part)
     return out or "(top level)"

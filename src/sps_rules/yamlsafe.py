@@ -39,7 +39,7 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader; only its composer is used."""
 
 
-def read_yaml(path: Path, *, display: str | None = None) -> tuple[Any, LineMap]:
+def read_yaml(path: Path, *, display: str | None = None, allow_aliases: bool = False) -> tuple[Any, LineMap]:
     """Parse one YAML file into plain data plus a map from data path to (line, column)."""
     name = display or str(path)
     try:
@@ -52,10 +52,15 @@ def read_yaml(path: Path, *, display: str | None = None) -> tuple[Any, LineMap]:
                      "split the rule set or remove pasted material")]
         )
     raw = path.read_bytes()
-    return parse_yaml(raw, name)
+    return parse_yaml(raw, name, allow_aliases=allow_aliases)
 
 
-def parse_yaml(raw: bytes, name: str) -> tuple[Any, LineMap]:
+def parse_yaml(raw: bytes, name: str, *, allow_aliases: bool = False) -> tuple[Any, LineMap]:
+    """Plain data and a line map from YAML bytes.
+
+    ``allow_aliases`` (for test-case files, never rule files) permits anchors, aliases and
+    ``<<`` merge keys; the cap on the number of values expanded still stops alias bombs.
+    """
     if len(raw) > MAX_BYTES:
         raise RuleFileError([Problem(name, 0, 0, f"document is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")])
     try:
@@ -87,14 +92,15 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, LineMap]:
         raise RuleFileError([Problem(name, 0, 0, f"YAML error: {exc}")]) from None
     if node is None:
         raise RuleFileError([Problem(name, 1, 1, "the file is empty")])
-    converter = _Converter(name)
+    converter = _Converter(name, allow_aliases=allow_aliases)
     data = converter.convert(node, (), 0)
     return data, converter.lines
 
 
 class _Converter:
-    def __init__(self, name: str):
+    def __init__(self, name: str, *, allow_aliases: bool = False):
         self.name = name
+        self.allow_aliases = allow_aliases
         self.lines: LineMap = {}
         self.seen: set[int] = set()
         self.count = 0
@@ -106,7 +112,7 @@ class _Converter:
         )
 
     def convert(self, node: yaml.Node, path: tuple[Any, ...], depth: int) -> Any:
-        if id(node) in self.seen:
+        if id(node) in self.seen and not self.allow_aliases:
             raise self._fail(node, "YAML anchors and aliases (& and *) are not allowed in rule files",
                              "write the value out in full")
         self.seen.add(id(node))
@@ -115,22 +121,31 @@ class _Converter:
             raise self._fail(node, f"the file has more than {MAX_NODES:,} values")
         if depth > MAX_DEPTH:
             raise self._fail(node, f"nesting is deeper than {MAX_DEPTH} levels", "simplify the condition")
-        self.lines[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.lines.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if node.tag not in _CORE_TAGS:
             raise self._fail(node, f"the tag {node.tag!r} is not allowed in rule files",
                              "remove the tag; rule files are plain data")
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
+            explicit: set[str] = set()
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise self._fail(key_node, "a key must be a plain word")
                 if key_node.tag == "tag:yaml.org,2002:merge" or key_node.value == "<<":
-                    raise self._fail(key_node, "YAML merge keys (<<) are not allowed in rule files")
+                    if not self.allow_aliases:
+                        raise self._fail(key_node, "YAML merge keys (<<) are not allowed in rule files")
+                    merged = self.convert(value_node, path, depth + 1)
+                    if not isinstance(merged, dict):
+                        raise self._fail(value_node, "a << merge needs a mapping")
+                    for k, v in merged.items():
+                        result.setdefault(k, v)
+                    continue
                 key = self._scalar(key_node)
                 if not isinstance(key, str):
                     key = str(key)
-                if key in result:
+                if key in result and key in explicit:
                     raise self._fail(key_node, f"duplicate key {key!r}", "remove or rename one of them")
+                explicit.add(key)
                 self.lines[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 result[key] = self.convert(value_node, path + (key,), depth + 1)
             return result
@@ -163,3 +178,12 @@ def location(lines: LineMap, loc: tuple[Any, ...]) -> Location:
             path = path + (part,)
             best = lines[path]
     return best
+
+
+def real_path(lines: LineMap, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``loc`` without the parts the file does not have (pydantic's union tags); the last part is kept."""
+    path: tuple[Any, ...] = ()
+    for part in loc[:-1]:
+        if path + (part,) in lines:
+            path = path + (part,)
+    return path + loc[-1:]

@@ -1,0 +1,203 @@
+"""YAML test cases for rule sets, in the style of OpenFisca's: facts in, expected parts of the decision out.
+
+A case file (``rules/<ruleset>/tests/*.yaml``) is a list of cases::
+
+    - name: Borger på 17 år er ikke i målgruppen
+      source: "er over 18 år og bosiddende i Roskilde Kommune"   # the sentence the case comes from
+      facts: {assessment_date: 2026-03-02, birth_date: 2009-01-01}
+      expect:
+        eligibility: not_eligible
+        criteria: {target.age: not_met}
+
+Only what ``expect`` names is checked. Mappings (criteria, needs, requests, support_forms)
+are checked key by key; ``exclusions``, ``conditions``, ``assessments`` and ``missing_facts``
+are exact sets; ``referrals`` lists names of places referred to that must be present;
+``deadlines`` lists deadlines that must be present (by kind, with due/earliest if given);
+``fired`` and ``not_fired`` list rule ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .decision import Decision
+from .errors import FactsError, Problem, RuleFileError, SpsRulesError
+from .yamlsafe import location, read_yaml
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExpectedDeadline(_Strict):
+    kind: str
+    due: date | None = None
+    earliest: date | None = None
+    status: Literal["computed", "missing_anchor"] | None = None
+
+
+class Expect(_Strict):
+    eligibility: Literal["eligible", "not_eligible", "undetermined"] | None = None
+    criteria: dict[str, Literal["met", "not_met", "unknown"]] | None = None
+    missing_facts: list[str] | None = None
+    needs: dict[str, Literal["listed", "not_listed", "excluded"]] | None = None
+    requests: dict[str, Literal["included", "excluded", "not_addressed"]] | None = None
+    support_forms: dict[str, Literal["default", "permitted", "exception"]] | None = None
+    no_support_forms: bool | None = None
+    exclusions: list[str] | None = None
+    referrals: list[str] | None = None
+    no_referrals: bool | None = None
+    conditions: list[str] | None = None
+    assessments: list[str] | None = None
+    deadlines: list[ExpectedDeadline] | None = None
+    no_deadlines_of_kind: list[str] | None = None
+    fired: list[str] | None = None
+    not_fired: list[str] | None = None
+
+
+class Case(_Strict):
+    name: str = Field(min_length=3)
+    source: str | None = Field(default=None, description="The sentence of the standard the case comes from.")
+    ruleset: str | None = Field(default=None, description="Defaults to the folder the case file lies in.")
+    version: str | None = Field(default=None, description="Pin a version; by default the assessment date picks it.")
+    facts: dict[str, Any]
+    expect: Expect
+
+
+@dataclass
+class CaseResult:
+    file: str
+    line: int
+    case: Case
+    failures: list[str] = field(default_factory=list)
+    decision: Decision | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def load_cases(path: Path) -> list[tuple[Case, int]]:
+    """The cases of one file with their line numbers; RuleFileError names file:line on bad input."""
+    data, lines = read_yaml(path, allow_aliases=True)
+    if not isinstance(data, list):
+        raise RuleFileError([Problem(str(path), 1, 1, "a test-case file is a list of cases (each starting with '- name:')")])
+    cases = []
+    problems = []
+    for i, item in enumerate(data):
+        try:
+            cases.append((Case.model_validate(item), location(lines, (i,))[0]))
+        except ValidationError as exc:
+            for err in exc.errors():
+                line, col = location(lines, (i, *err["loc"]))
+                loc = ".".join(str(p) for p in err["loc"])
+                msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+                problems.append(Problem(str(path), line, col, f"case {i + 1}: {loc}: {msg}"))
+    if problems:
+        raise RuleFileError(problems)
+    return cases
+
+
+def case_files(root: Path, ruleset: str | None = None) -> list[Path]:
+    folders = [root / ruleset] if ruleset else sorted(p for p in root.iterdir() if p.is_dir())
+    return [f for folder in folders for f in sorted((folder / "tests").glob("*.yaml"))]
+
+
+def run_case(case: Case, *, default_ruleset: str, file: str, line: int, root: Path | None = None) -> CaseResult:
+    from . import load_ruleset  # late import: the package imports this module's users
+
+    result = CaseResult(file=file, line=line, case=case)
+    ruleset_id = case.ruleset or default_ruleset
+    try:
+        from .evaluator import coerce_facts
+
+        facts = coerce_facts(case.facts, source=f"{file}:{line}")
+        if case.version:
+            from .loader import versions
+
+            match = [v for v in versions(ruleset_id, root) if v.version == case.version]
+            if not match:
+                raise SpsRulesError(f"rule set {ruleset_id!r} has no version {case.version!r}")
+            from . import _ruleset
+
+            ruleset = _ruleset(match[0])
+            decision = ruleset.evaluate(facts, check_dates=False)
+        else:
+            decision = load_ruleset(ruleset_id, facts.assessment_date, root=root).evaluate(facts)
+    except (FactsError, SpsRulesError) as exc:
+        result.failures.append(f"evaluation failed: {exc}")
+        return result
+    result.decision = decision
+    result.failures.extend(compare(case.expect, decision))
+    return result
+
+
+def compare(expect: Expect, d: Decision) -> list[str]:
+    """Readable differences between what a case expects and what the decision says."""
+    out: list[str] = []
+
+    def check_map(name: str, wanted: Mapping[str, str] | None, actual: Mapping[str, str]) -> None:
+        for key, value in (wanted or {}).items():
+            got = actual.get(key, "(absent)")
+            if got != value:
+                out.append(f"{name}.{key}: expected {value}, got {got}")
+
+    def check_set(name: str, wanted: list[str] | None, actual: list[str]) -> None:
+        if wanted is not None and sorted(set(wanted)) != sorted(set(actual)):
+            missing = sorted(set(wanted) - set(actual))
+            extra = sorted(set(actual) - set(wanted))
+            out.append(f"{name}: expected {sorted(set(wanted))}, got {sorted(set(actual))}"
+                       + (f" (missing {missing})" if missing else "") + (f" (unexpected {extra})" if extra else ""))
+
+    if expect.eligibility and expect.eligibility != d.eligibility:
+        out.append(f"eligibility: expected {expect.eligibility}, got {d.eligibility}")
+    check_map("criteria", expect.criteria, {c.id: c.status for c in d.criteria})
+    check_set("missing_facts", expect.missing_facts, d.missing_facts)
+    check_map("needs", expect.needs, {n.need: n.status for n in d.needs})
+    check_map("requests", expect.requests, {r.request: r.status for r in d.requests})
+    check_map("support_forms", expect.support_forms, {f.form: f.status for f in d.support_forms})
+    if expect.no_support_forms and d.support_forms:
+        out.append(f"support_forms: expected none, got {[f.form for f in d.support_forms]}")
+    check_set("exclusions", expect.exclusions, [e.request for e in d.exclusions])
+    for to in expect.referrals or []:
+        if not any(to in r.to for r in d.referrals):
+            out.append(f"referrals: expected one to {to!r}, got {[r.to for r in d.referrals]}")
+    if expect.no_referrals and d.referrals:
+        out.append(f"referrals: expected none, got {[r.to for r in d.referrals]}")
+    check_set("conditions", expect.conditions, [c.id for c in d.conditions])
+    check_set("assessments", expect.assessments, [a.id for a in d.assessments])
+    for wanted in expect.deadlines or []:
+        candidates = [x for x in d.deadlines if x.kind == wanted.kind]
+        ok = any(
+            (wanted.due is None or x.due == wanted.due)
+            and (wanted.earliest is None or x.earliest == wanted.earliest)
+            and (wanted.status is None or x.status == wanted.status)
+            for x in candidates
+        )
+        if not ok:
+            shown = [f"{x.kind} due {x.due} earliest {x.earliest} ({x.status})" for x in candidates] or ["none"]
+            out.append(f"deadlines: expected {wanted.kind} due {wanted.due} earliest {wanted.earliest}; got {', '.join(shown)}")
+    for kind in expect.no_deadlines_of_kind or []:
+        if any(x.kind == kind for x in d.deadlines):
+            out.append(f"deadlines: expected no {kind} deadline, got one")
+    fired = {t.rule_id for t in d.trace if t.fired}
+    for rule_id in expect.fired or []:
+        if rule_id not in fired:
+            out.append(f"fired: expected rule {rule_id} to fire; it did not")
+    for rule_id in expect.not_fired or []:
+        if rule_id in fired:
+            out.append(f"not_fired: expected rule {rule_id} not to fire; it did")
+    return out
+
+
+def run_all(root: Path, ruleset: str | None = None) -> list[CaseResult]:
+    results = []
+    for path in case_files(root, ruleset):
+        for case, line in load_cases(path):
+            results.append(run_case(case, default_ruleset=path.parent.parent.name, file=str(path), line=line, root=root))
+    return results
