@@ -191,7 +191,16 @@ class SupportFormConclusion(_Strict):
 
 class ConditionConclusion(_Strict):
     category: Literal[
-        "citizen_obligation", "home_workplace", "provider", "costs", "handleplan", "scope", "end", "application"
+        "citizen_obligation",
+        "home_workplace",
+        "provider",
+        "costs",
+        "handleplan",
+        "scope",
+        "follow_up",
+        "end",
+        "application",
+        "complaint",
     ]
 
 
