@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -37,7 +36,7 @@ def test_session_state_is_deleted_after_each_evaluation() -> None:
     rs = sps_rules.load_ruleset("roskilde")
     rs.evaluate(EXAMPLE)
     last_sid = str(next(rs.compiled._sessions) - 1)  # the session the call above used was the one before
-    with pytest.raises(Exception):
+    with pytest.raises(durable_rules_engine.error):
         durable_rules_engine.get_state(rs.compiled._handle, last_sid)
 
 

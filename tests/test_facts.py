@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from sps_rules import CitizenFacts, FactsError
 from sps_rules.evaluator import coerce_facts
@@ -78,5 +79,5 @@ def test_codes_are_sorted_and_deduplicated() -> None:
 
 def test_facts_are_immutable() -> None:
     facts = CitizenFacts.model_validate(BASE)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         facts.birth_date = None  # type: ignore[misc]

@@ -18,7 +18,8 @@ import json
 import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from .facts import VOCABULARY, FactKind, FactValue
 from .loader import LoadedRule, LoadedRuleSet

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
+from collections.abc import Mapping
 
 from pydantic import ValidationError
 
@@ -94,7 +95,10 @@ class RuleSet:
             notes=[*(loaded.base.header.notes if loaded.base else []), *header.notes],
         )
         self._sources = [_source(r.loaded) for r in self._compiled.rules]
-        principle = next(r for r in self._compiled.rules if r.loaded.rule.principle is not None)
+        rules = self._compiled.rules
+        self._need_rules = {r.loaded.rule.need.code: r for r in rules if r.loaded.rule.need is not None}
+        self._request_rules = {r.loaded.rule.request.code: r for r in rules if r.loaded.rule.request is not None}
+        principle = next(r for r in rules if r.loaded.rule.principle is not None)
         self._principle = Statement(text=principle.loaded.rule.text, source=self._sources[principle.index])
 
     # --- metadata ---
@@ -205,15 +209,10 @@ class RuleSet:
                 notes.append(None)
 
         out: dict[str, list[Any]] = {k: [] for k in ("forms", "referrals", "conditions", "assessments", "deadlines")}
-        need_by_code: dict[str | None, CompiledRule] = {}
-        request_by_code: dict[str | None, CompiledRule] = {}
+        need_by_code, request_by_code = self._need_rules, self._request_rules
         for rule in rules:
             r = rule.loaded.rule
             src = self._sources[rule.index]
-            if r.need is not None:
-                need_by_code[r.need.code] = rule
-            elif r.request is not None:
-                request_by_code[r.request.code] = rule
             if not applies[rule.index]:
                 continue
             if r.support_form is not None:

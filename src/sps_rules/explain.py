@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .decision import Decision, SourceRef
+from .decision import Decision, Referral, SourceRef
 
 ELIGIBILITY_DA = {
     "eligible": "Borgeren opfylder standardens kriterier (i målgruppen)",
@@ -28,6 +28,10 @@ DEADLINE_DA = {
 def cite(source: SourceRef) -> str:
     ref = f", {source.legal_reference}" if source.legal_reference else ""
     return f"[{source.document}, afsnit \"{source.section}\"{ref}: »{source.quote}«]"
+
+
+def _referral(referral: Referral) -> str:
+    return referral.to + (f" ({referral.legal_basis})" if referral.legal_basis else "")
 
 
 def to_text(d: Decision) -> str:
@@ -60,9 +64,9 @@ def to_text(d: Decision) -> str:
     section("Behov:", [(f"{n.need}: {STATUS_DA[n.status]}. {n.reason}", n.source) for n in d.needs])
     section("Ønsker:", [(f"{q.request}: {STATUS_DA[q.status]}. {q.reason}", q.source) for q in d.requests])
     section("Udelukket fra støtten:", [
-        (f"{e.request}: {e.reason}" + (f" Henvisning: {e.referral.to}" + (f" ({e.referral.legal_basis})" if e.referral.legal_basis else "") if e.referral else ""), e.source)
+        (f"{e.request}: {e.reason}" + (f" Henvisning: {_referral(e.referral)}" if e.referral else ""), e.source)
         for e in d.exclusions])
-    section("Henvisninger:", [(f"{x.to}" + (f" ({x.legal_basis})" if x.legal_basis else "") + f": {x.reason}", x.source) for x in d.referrals])
+    section("Henvisninger:", [(f"{_referral(x)}: {x.reason}", x.source) for x in d.referrals])
     section("Vilkår:", [(f"{c.text}", c.source) for c in d.conditions])
     section("Til sagsbehandlerens individuelle vurdering:", [(a.text, a.source) for a in d.assessments])
     section("Frister:", [

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
-from typing import Any, Literal, Mapping
+from enum import StrEnum
+from typing import Any, Literal
+from collections.abc import Mapping
 
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -163,7 +164,7 @@ class CitizenFacts(BaseModel):
         return relativedelta(self.assessment_date, self.birth_date).years
 
 
-class FactKind(str, Enum):
+class FactKind(StrEnum):
     BOOL = "bool"
     LEVEL = "level"
     INT = "int"

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from pydantic import ValidationError
 
@@ -167,7 +168,7 @@ def _load_uncached(path: Path, root: Path, *, depth: int, display: str) -> Loade
         try:
             base_path = find_version_file(ref.ruleset, ref.version, root)
         except RuleSetNotFound as exc:
-            raise RuleFileError([Problem(display, line, col, str(exc), "check ruleset and version under 'extends'")])
+            raise RuleFileError([Problem(display, line, col, str(exc), "check ruleset and version under 'extends'")]) from None
         base = _load(base_path, root, depth=depth + 1, display=_display(base_path))
 
     documents = _read_documents(rule_file, path, lines, display, problems)
@@ -358,7 +359,7 @@ class _Checker:
             near = _nearest_sentence(quote, document.folded)
             self.add(loc + ("source", "quote"),
                      f"the quote is not found verbatim in {document.file.name}",
-                     f"copy the sentence exactly from the source text" + (f"; nearest: {near!r}" if near else ""))
+                     "copy the sentence exactly from the source text" + (f"; nearest: {near!r}" if near else ""))
         if fold(rule.source.section) not in document.folded:
             self.add(loc + ("source", "section"),
                      f"the section {rule.source.section!r} is not a heading found in {document.file.name}",
@@ -447,8 +448,6 @@ class _Checker:
 
     def _check_whole(self, rules: list[LoadedRule]) -> None:
         """Checks of the merged rule set (baseline plus this file)."""
-        if self.base is None and self.f.ruleset.extends is None and not any(r.rule.principle for r in rules):
-            pass
         own_index = {r.id: i for i, r in enumerate(self.f.rules)}
 
         def where(rule_id: str) -> tuple[Any, ...]:
@@ -558,7 +557,7 @@ def versions(ruleset_id: str, root: Path | None = None) -> list[LoadedRuleSet]:
                                          f"the file says ruleset.id {item.id!r} but lies in the folder {ruleset_id!r}",
                                          "make the id match the folder name")])
     loaded.sort(key=lambda r: r.header.valid_from)
-    for a, b in zip(loaded, loaded[1:]):
+    for a, b in zip(loaded, loaded[1:], strict=False):
         if a.header.valid_to is None or a.header.valid_to >= b.header.valid_from:
             raise RuleFileError([Problem(_display(b.path), 0, 0,
                                          f"version {b.version} (from {b.header.valid_from}) overlaps version {a.version} "

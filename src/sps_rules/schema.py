@@ -9,12 +9,12 @@ exactly one conclusion. Unknown keys are errors everywhere.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 Eligibility = Literal["eligible", "not_eligible", "undetermined"]
-ScalarValue = Union[bool, int, date, str]
+ScalarValue = bool | int | date | str
 
 RULE_ID = r"^[a-z0-9][a-z0-9_.-]{0,79}$"
 SLUG = r"^[a-z][a-z0-9_]{0,63}$"
@@ -103,13 +103,11 @@ def _condition_tag(value: Any) -> str | None:
 
 
 Condition = Annotated[
-    Union[
-        Annotated[AllOf, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[Not, Tag("not")],
-        Annotated[Ref, Tag("ref")],
-        Annotated[FactTest, Tag("fact")],
-    ],
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[Not, Tag("not")]
+    | Annotated[Ref, Tag("ref")]
+    | Annotated[FactTest, Tag("fact")],
     Discriminator(
         _condition_tag,
         custom_error_type="condition",
