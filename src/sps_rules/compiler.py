@@ -8,7 +8,7 @@ condition is unknown.
 
 The citizen is one durable-rules fact. Dotted fact paths become keys with ``__``; dates
 become ordinal day numbers; code lists (needs, requests) become one boolean key per code,
-present only when the list is known.
+present only when the list is known, plus the list's length under its own key.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def engine_fact(values: dict[str, FactValue]) -> dict[str, Any]:
         spec = VOCABULARY[path]
         if spec.kind is FactKind.CODES:
             present = set(value)  # type: ignore[arg-type]
+            fact[engine_key(path)] = len(present)  # the list is known (possibly empty)
             for code in spec.codes:
                 fact[code_key(path, code)] = code in present
         elif spec.kind is FactKind.DATE:
