@@ -15,16 +15,34 @@ import threading
 from datetime import date
 from pathlib import Path
 
+from datetime import datetime
+
 from .decision import Decision
-from .errors import FactsError, Problem, RuleFileError, RuleSetNotFound, SpsRulesError
+from .errors import FactsError, Problem, RecordError, RuleFileError, RuleSetNotFound, SpsRulesError
 from .evaluator import FactsInput, RuleSet, coerce_facts
 from .facts import CitizenFacts, FunctionLevels
 from .loader import LoadedRuleSet, load_file, ruleset_ids, rules_root, select, versions
+from .records import DecisionRecord, Difference, ReplayResult, make_record, read_record, replay
+from .render import Format
+from .render import explain as _render
 from .version import __version__
+from .whynot import Change, WhyNot
+from .whynot import why_not as _why_not
 
 __all__ = [
+    "Change",
     "CitizenFacts",
     "Decision",
+    "DecisionRecord",
+    "Difference",
+    "RecordError",
+    "ReplayResult",
+    "WhyNot",
+    "explain",
+    "read_record",
+    "record",
+    "replay",
+    "why_not",
     "FactsError",
     "FunctionLevels",
     "Problem",
@@ -81,3 +99,47 @@ def list_rulesets(root: Path | str | None = None) -> list[RuleSet]:
     """Every version of every rule set, grouped by rule set, oldest version first."""
     base = Path(root) if root is not None else rules_root()
     return [_ruleset(v) for rid in ruleset_ids(base) for v in versions(rid, base)]
+
+
+def load_ruleset_version(ruleset_id: str, version: str, *, root: Path | str | None = None) -> RuleSet:
+    """Exactly the named version of a rule set (no date lookup); RuleSetNotFound if it does not exist."""
+    base = Path(root) if root is not None else None
+    for loaded in versions(ruleset_id, base):
+        if loaded.version == version:
+            return _ruleset(loaded)
+    raise RuleSetNotFound(f"rule set {ruleset_id!r} has no version {version!r}")
+
+
+def record(municipality: str, facts: FactsInput, *, created_at: datetime | None = None,
+           root: Path | str | None = None) -> DecisionRecord:
+    """Evaluate and return a self-contained, hashed decision record (write it with ``.to_json()``)."""
+    citizen = coerce_facts(facts)
+    return make_record(load_ruleset(municipality, citizen.assessment_date, root=root), facts, created_at=created_at)
+
+
+def why_not(municipality: str, facts: FactsInput, *, root: Path | str | None = None) -> WhyNot:
+    """For a not_eligible or undetermined outcome: the deciding facts and the single changes that alter it."""
+    citizen = coerce_facts(facts)
+    return _why_not(load_ruleset(municipality, citizen.assessment_date, root=root), citizen)
+
+
+def explain(source: Decision | DecisionRecord, *, format: Format = "text", why_not: bool = False,
+            facts: FactsInput | None = None) -> str:
+    """Danish reasons for a decision (or a record's decision) as text, Markdown or HTML.
+
+    With ``why_not``, the facts that decide a negative or open outcome and the changes that
+    would alter it are added; they come from re-evaluating under the same rule-set version,
+    so they need the facts (a record carries them).
+    """
+    if isinstance(source, DecisionRecord):
+        decision = Decision.model_validate(source.decision)
+        facts = source.facts if facts is None else facts
+    else:
+        decision = source
+    analysis = None
+    if why_not and decision.eligibility != "eligible":
+        if facts is None:
+            raise ValueError("why_not needs the facts: pass facts=..., or explain a DecisionRecord")
+        ruleset = load_ruleset_version(decision.ruleset.id, decision.ruleset.version)
+        analysis = _why_not(ruleset, facts)
+    return _render(decision, format=format, why=analysis)

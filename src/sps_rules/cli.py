@@ -10,9 +10,12 @@ from typing import Any, NoReturn
 import click
 
 from . import evaluate as evaluate_facts
-from . import list_rulesets
-from .errors import FactsError, RuleFileError, SpsRulesError
-from .explain import to_text
+from . import explain as explain_decision
+from . import list_rulesets, load_ruleset
+from .errors import FactsError, RecordError, RuleFileError, SpsRulesError
+from .records import make_record, read_record
+from .records import replay as replay_record
+from .render import to_text
 from .facts import CitizenFacts
 from .schema import rule_file_json_schema
 from .version import __version__
@@ -54,18 +57,68 @@ def main() -> None:
 @click.argument("municipality")
 @click.argument("facts", metavar="FACTS.json|-")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def evaluate(municipality: str, facts: str, fmt: str) -> None:
+@click.option("--record", "record_file", type=click.Path(dir_okay=False, writable=True),
+              help="Also write a self-contained, hashed decision record to this file.")
+def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None) -> None:
     """Evaluate one citizen's FACTS against MUNICIPALITY's rule set."""
     name, data = _read_facts(facts)
     try:
         decision = evaluate_facts(municipality, data)
+        if record_file:
+            citizen_date = decision.assessment_date
+            record = make_record(load_ruleset(municipality, citizen_date), data)
+            Path(record_file).write_text(record.to_json(), encoding="utf-8")
     except FactsError as exc:
         _fail(f"{name}: {str(exc).split(': ', 1)[1]}")
     except RuleFileError as exc:
         _fail(str(exc).replace("\n", "; "))
     except SpsRulesError as exc:
         _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{record_file}: cannot write the record: {exc.strerror}")
     click.echo(decision.to_json() if fmt == "json" else to_text(decision), nl=fmt == "json")
+
+
+@main.command()
+@click.argument("record_file", metavar="RECORD.json")
+def replay(record_file: str) -> None:
+    """Re-evaluate a decision record with the rule-set version it names.
+
+    Exit 0 "reproduced exactly"; 1 with a field-level diff when anything differs; 2 for a
+    corrupt or invalid record.
+    """
+    try:
+        result = replay_record(Path(record_file))
+    except RecordError as exc:
+        _fail(str(exc))
+    click.echo(result.report())
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("record_file", metavar="[RECORD.json]", required=False)
+@click.option("--facts", "facts_file", help="Facts JSON file (instead of a record).")
+@click.option("--municipality", help="Rule set to evaluate --facts against.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default="text", show_default=True)
+@click.option("--why-not", is_flag=True, help="Add the facts that decide the outcome and what would change it.")
+def explain(record_file: str | None, facts_file: str | None, municipality: str | None, fmt: str, why_not: bool) -> None:
+    """Danish reasons for a decision, fit for a decision letter, from a record or from facts."""
+    try:
+        if record_file and not facts_file:
+            record = read_record(Path(record_file))
+            click.echo(explain_decision(record, format=fmt, why_not=why_not), nl=False)  # type: ignore[arg-type]
+            return
+        if not (facts_file and municipality) or record_file:
+            _fail("give either RECORD.json, or both --facts FILE and --municipality NAME")
+        name, data = _read_facts(facts_file)
+        decision = evaluate_facts(municipality, data)
+        click.echo(explain_decision(decision, format=fmt, why_not=why_not, facts=data), nl=False)  # type: ignore[arg-type]
+    except FactsError as exc:
+        _fail(str(exc))
+    except (RecordError, RuleFileError) as exc:
+        _fail(str(exc).replace("\n", "; "))
+    except SpsRulesError as exc:
+        _fail(str(exc))
 
 
 @main.command(name="list")

@@ -96,6 +96,11 @@ class RuleSet:
         )
         self._sources = [_source(r.loaded) for r in self._compiled.rules]
         rules = self._compiled.rules
+        # the trace shows what a derived fact came from, e.g. birth_date beside age
+        self._trace_paths = [
+            tuple(dict.fromkeys(p for path in r.reads for p in ((DERIVED_FROM[path], path) if path in DERIVED_FROM else (path,))))
+            for r in rules
+        ]
         self._need_rules = {r.loaded.rule.need.code: r for r in rules if r.loaded.rule.need is not None}
         self._request_rules = {r.loaded.rule.request.code: r for r in rules if r.loaded.rule.request is not None}
         principle = next(r for r in rules if r.loaded.rule.principle is not None)
@@ -252,7 +257,7 @@ class RuleSet:
             TraceEntry(
                 rule_id=rule.loaded.rule.id, kind=rule.loaded.rule.kind, origin=rule.loaded.origin,
                 result=truth[rule.index], fired=applies[rule.index], note=notes[rule.index],  # type: ignore[arg-type]
-                facts={path: _plain(values.get(path)) for path in rule.reads},
+                facts={path: _plain(values.get(path)) for path in self._trace_paths[rule.index]},
                 source=self._sources[rule.index],
             )
             for rule in rules
