@@ -65,7 +65,7 @@ def test_list_shows_every_rule_set_and_version() -> None:
 
 
 def test_schema_matches_the_shipped_files() -> None:
-    for what, name in (("rules", "ruleset.schema.json"), ("facts", "facts.schema.json")):
+    for what, name in (("rules", "ruleset.schema.json"), ("facts", "facts.schema.json"), ("cases", "cases.schema.json")):
         code, out, _ = run("schema", what)
         assert code == 0
         shipped = (ROOT / "src" / "sps_rules" / "schemas" / name).read_text(encoding="utf-8")

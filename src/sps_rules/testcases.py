@@ -18,6 +18,7 @@ are exact sets; ``referrals`` lists names of places referred to that must be pre
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -202,3 +203,88 @@ def run_all(root: Path, ruleset: str | None = None) -> list[CaseResult]:
         for case, line in load_cases(path):
             results.append(run_case(case, default_ruleset=path.parent.parent.name, file=str(path), line=line, root=root))
     return results
+
+
+# --- coverage: per rule and per sentence of the source text ------------------------------------
+
+_RELEVANT = ("skal", "kan ", "ikke", "målgruppe", "omfatter", "bevilg", "frist", "klage", "måned", "uge", "opfølg",
+             "18 år", "ledsag", "udgift", "betal", "vælge", "leverand", "henvis", "varetages")
+
+
+@dataclass
+class Coverage:
+    ruleset: str
+    version: str
+    rules_total: int
+    rules_unexercised: list[str]
+    cited_unexercised: list[str]  # sentences cited only by rules no case makes fire
+    uncited: list[str]  # decision-relevant sentences no rule cites
+
+    @property
+    def rules_exercised(self) -> int:
+        return self.rules_total - len(self.rules_unexercised)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a source text, folded, for coverage (bullets and lines split too)."""
+    from .loader import fold
+
+    parts = re.split(r"[\n•\uf0b7]|(?<=[.!?])\s+", text)
+    return [s for s in (fold(p) for p in parts) if len(s) >= 25]
+
+
+def coverage(results: list[CaseResult], root: Path | None = None) -> list[Coverage]:
+    from . import list_rulesets
+    from .loader import fold
+
+    fired: dict[tuple[str, str], set[str]] = {}
+    for result in results:
+        if result.decision is not None:
+            key = (result.decision.ruleset.id, result.decision.ruleset.version)
+            fired.setdefault(key, set()).update(t.rule_id for t in result.decision.trace if t.fired)
+    tested = {r.decision.ruleset.id for r in results if r.decision is not None}
+    out = []
+    for rs in list_rulesets(root):
+        if rs.id not in tested:
+            continue
+        hit = fired.get((rs.id, rs.version), set())
+        own = [r for r in rs.loaded.rules if r.origin == rs.id]
+        unexercised = [r.rule.id for r in own if r.rule.id not in hit]
+        quotes_hit = [fold(r.rule.source.quote) for r in own if r.rule.id in hit]
+        quotes_all = [fold(r.rule.source.quote) for r in own]
+        cited_unexercised: list[str] = []
+        uncited: list[str] = []
+        for doc in {r.document.file: r.document for r in own}.values():
+            for sentence in sentences(doc.text):
+                cited = [q for q in quotes_all if q in sentence or sentence in q]
+                if not cited:
+                    if any(k in sentence.lower() for k in _RELEVANT):
+                        uncited.append(sentence)
+                elif not any(q in sentence or sentence in q for q in quotes_hit):
+                    cited_unexercised.append(sentence)
+        out.append(Coverage(rs.id, rs.version, len(own), unexercised, cited_unexercised, uncited))
+    return out
+
+
+def run_path(path: Path) -> tuple[list[CaseResult], Path]:
+    """Run the cases under a rules folder, one rule-set folder, or one case file. Returns results and root."""
+    path = path.resolve()
+    if path.is_file():
+        folder = path.parent.parent
+        root = folder.parent
+        results = [run_case(case, default_ruleset=folder.name, file=str(path), line=line, root=root)
+                   for case, line in load_cases(path)]
+        return results, root
+    if (path / "tests").is_dir() or any(path.glob("*.yaml")):
+        return run_all(path.parent, path.name), path.parent
+    return run_all(path), path
+
+
+def cases_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a test-case file (a list of cases), for editors."""
+    from pydantic import TypeAdapter
+
+    schema = TypeAdapter(list[Case]).json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "sps-rules test cases"
+    return schema

@@ -1,0 +1,226 @@
+"""Policy staff's views across rule sets: one citizen everywhere (compare), and two versions side by side (diff)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .decision import Decision
+from .errors import RuleSetNotFound, SpsRulesError
+from .evaluator import FactsInput, RuleSet, coerce_facts
+from .loader import ruleset_ids, rules_root
+from .population import citizens
+
+BASELINE = "national"
+
+
+# --- compare: one citizen, every municipality ----------------------------------------------------
+
+
+@dataclass
+class Column:
+    ruleset: str
+    version: str | None
+    assessment_date: str
+    eligibility: str
+    missing_facts: list[str] = field(default_factory=list)
+    support_forms: list[str] = field(default_factory=list)
+    exclusions: list[str] = field(default_factory=list)
+    referrals: list[str] = field(default_factory=list)
+    deadlines: list[str] = field(default_factory=list)
+
+
+def summarise(d: Decision) -> Column:
+    return Column(
+        ruleset=d.ruleset.id, version=d.ruleset.version, assessment_date=d.assessment_date.isoformat(),
+        eligibility=d.eligibility, missing_facts=list(d.missing_facts),
+        support_forms=[f"{f.form} ({f.status})" for f in d.support_forms],
+        exclusions=[e.request + (f" → {e.referral.to}" if e.referral else "") for e in d.exclusions],
+        referrals=[r.to for r in d.referrals],
+        deadlines=[f"{x.kind} " + (f"{x.earliest}..{x.due}" if x.earliest else str(x.due or "ukendt anker"))
+                   for x in d.deadlines],
+    )
+
+
+def compare(facts: FactsInput, *, on: list[date] | None = None, root: Path | None = None) -> list[Column]:
+    """The citizen under every municipal rule set, on each date in ``on`` (default: the facts' own date)."""
+    from . import load_ruleset
+
+    citizen = coerce_facts(facts)
+    given = citizen.model_dump(mode="json", exclude_none=True)
+    columns = []
+    for day in on or [citizen.assessment_date]:
+        for rid in ruleset_ids(root or rules_root()):
+            if rid == BASELINE:
+                continue
+            try:
+                ruleset = load_ruleset(rid, day, root=root)
+            except RuleSetNotFound:
+                columns.append(Column(rid, None, day.isoformat(), "ingen version gælder denne dag"))
+                continue
+            columns.append(summarise(ruleset.evaluate({**given, "assessment_date": day.isoformat()})))
+    return columns
+
+
+ROWS = ("eligibility", "missing_facts", "support_forms", "exclusions", "referrals", "deadlines")
+
+
+def compare_text(columns: list[Column], width: int = 34) -> str:
+    def cell(value: Any) -> list[str]:
+        items = value if isinstance(value, list) else [value]
+        return [str(i)[:width] for i in items] or ["—"]
+
+    headers = [f"{c.ruleset} {c.version or ''}".strip() for c in columns]
+    dates = [c.assessment_date for c in columns]
+    label_w = 14
+    lines = [" " * label_w + " | ".join(h.ljust(width) for h in headers),
+             "dato".ljust(label_w) + " | ".join(d.ljust(width) for d in dates)]
+    lines.append("-" * len(lines[0]))
+    for row in ROWS:
+        cells = [cell(getattr(c, row)) for c in columns]
+        for i in range(max(len(x) for x in cells)):
+            label = row if i == 0 else ""
+            lines.append(label.ljust(label_w) + " | ".join((x[i] if i < len(x) else "").ljust(width) for x in cells))
+        lines.append("")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def compare_json(columns: list[Column]) -> str:
+    return json.dumps([asdict(c) for c in columns], indent=2, ensure_ascii=False)
+
+
+# --- diff: two versions, rule by rule and by their impact ---------------------------------------
+
+
+@dataclass
+class RuleChange:
+    rule_id: str
+    change: str  # added | removed | changed
+    parts: list[str] = field(default_factory=list)  # what changed: when, conclusion, source, text, ...
+
+
+@dataclass
+class Impact:
+    population: int
+    seed: int
+    changed: int
+    eligibility: dict[str, int]  # "eligible → not_eligible": n
+    aspects: dict[str, int]  # support_forms / exclusions / referrals / deadlines: citizens where it changed
+    examples: list[dict[str, Any]]
+
+
+@dataclass
+class RuleSetDiff:
+    old: str
+    new: str
+    header: list[str]
+    rules: list[RuleChange]
+    impact: Impact
+
+
+_PARTS = ("when", "when_eligibility", "source", "text", "interpretation")
+
+
+def _conclusion(rule: Any) -> Any:
+    return {rule.kind: getattr(rule, rule.kind).model_dump(mode="json")}
+
+
+def diff_rulesets(old: RuleSet, new: RuleSet, *, n: int = 2000, seed: int = 85) -> RuleSetDiff:
+    header = []
+    for key in ("title", "legal_basis", "version", "valid_from", "valid_to", "notes", "extends"):
+        a, b = getattr(old.loaded.header, key), getattr(new.loaded.header, key)
+        if a != b:
+            header.append(f"{key}: {_short(a)} → {_short(b)}")
+    old_rules = {r.rule.id: r.rule for r in old.loaded.rules}
+    new_rules = {r.rule.id: r.rule for r in new.loaded.rules}
+    changes = []
+    for rid, rule in old_rules.items():
+        if rid not in new_rules:
+            changes.append(RuleChange(rid, "removed"))
+            continue
+        other = new_rules[rid]
+        parts = [p for p in _PARTS if _dump(getattr(rule, p)) != _dump(getattr(other, p))]
+        if _conclusion(rule) != _conclusion(other):
+            parts.insert(0, "conclusion")
+        if parts:
+            changes.append(RuleChange(rid, "changed", parts))
+    changes += [RuleChange(rid, "added") for rid in new_rules if rid not in old_rules]
+    return RuleSetDiff(f"{old.id}@{old.version}", f"{new.id}@{new.version}", header, changes,
+                       impact(old, new, n=n, seed=seed))
+
+
+def _dump(value: Any) -> Any:
+    return value.model_dump(mode="json", by_alias=True) if hasattr(value, "model_dump") else value
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(_dump(value), ensure_ascii=False, default=str)
+    return text if len(text) < 80 else text[:77] + "..."
+
+
+def impact(old: RuleSet, new: RuleSet, *, n: int, seed: int) -> Impact:
+    day = max(old.valid_from, new.valid_from)
+    transitions: Counter[str] = Counter()
+    aspects: Counter[str] = Counter()
+    examples: list[dict[str, Any]] = []
+    changed = 0
+    for facts in citizens(n, seed=seed, assessment_date=day):
+        a = summarise(old.evaluate(facts, check_dates=False))
+        b = summarise(new.evaluate(facts, check_dates=False))
+        differs = [k for k in ROWS if k != "missing_facts" and getattr(a, k) != getattr(b, k)]
+        if not differs:
+            continue
+        changed += 1
+        if a.eligibility != b.eligibility:
+            transitions[f"{a.eligibility} → {b.eligibility}"] += 1
+        for k in differs:
+            if k != "eligibility":
+                aspects[k] += 1
+        if len(examples) < 5:
+            examples.append({"facts": facts, "differs": {k: [getattr(a, k), getattr(b, k)] for k in differs}})
+    return Impact(n, seed, changed, dict(sorted(transitions.items())), dict(sorted(aspects.items())), examples)
+
+
+def diff_text(d: RuleSetDiff) -> str:
+    lines = [f"{d.old} → {d.new}", ""]
+    if d.header:
+        lines += ["Metadata:"] + [f"  {h}" for h in d.header] + [""]
+    counts = Counter(c.change for c in d.rules)
+    lines.append(f"Regler: {counts['added']} tilføjet, {counts['removed']} fjernet, {counts['changed']} ændret")
+    for c in d.rules:
+        sign = {"added": "+", "removed": "-", "changed": "~"}[c.change]
+        lines.append(f"  {sign} {c.rule_id}" + (f"  ({', '.join(c.parts)})" if c.parts else ""))
+    i = d.impact
+    lines += ["", f"Virkning på {i.population} genererede borgere (seed {i.seed}): {i.changed} afgørelser ændres"]
+    for k, v in i.eligibility.items():
+        lines.append(f"  eligibility {k}: {v}")
+    for k, v in i.aspects.items():
+        lines.append(f"  {k} ændret: {v}")
+    for n, ex in enumerate(i.examples[:3], 1):
+        lines.append(f"  eksempel {n}: {json.dumps(ex['facts'], ensure_ascii=False)}")
+        for k, (a, b) in ex["differs"].items():
+            lines.append(f"     {k}: {a} → {b}")
+    return "\n".join(lines) + "\n"
+
+
+def diff_json(d: RuleSetDiff) -> str:
+    return json.dumps(asdict(d), indent=2, ensure_ascii=False, default=str)
+
+
+def resolve(spec: str) -> RuleSet:
+    """A rule set from 'id@version', 'id' (newest version) or a path to a rule file."""
+    from . import load_ruleset, load_ruleset_file, load_ruleset_version
+
+    if spec.endswith((".yaml", ".yml")) or Path(spec).is_file():
+        return load_ruleset_file(spec)
+    if "@" in spec:
+        rid, version = spec.split("@", 1)
+        return load_ruleset_version(rid, version)
+    try:
+        return load_ruleset(spec)
+    except RuleSetNotFound as exc:
+        raise SpsRulesError(f"{exc}; give 'id@version' or a path to a rule file") from None

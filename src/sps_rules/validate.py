@@ -1,0 +1,143 @@
+"""``sps-rules validate``: everything wrong with rule files, as ``file:line:col: message (hint)``.
+
+Beyond loading (schema, facts, codes, verbatim quotes, ids, overrides, overlapping versions),
+it runs each rule set over a seeded population of citizens through the real engine, and reports:
+
+- unreachable conclusions: a rule that no citizen makes apply;
+- contradictory conclusions: one citizen given the same support form with two statuses;
+- a threshold (at_least, at_most, ...) in a rule without an ``interpretation``.
+
+Test-case files under ``tests/`` are checked too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import Problem, RuleFileError, RuleSetNotFound
+from .evaluator import RuleSet
+from .loader import LoadedRuleSet, load_file, versions
+from .population import citizens
+from .schema import AllOf, AnyOf, Condition, FactTest, Not, Ref
+from .testcases import load_cases
+
+POPULATION = 1500
+THRESHOLDS = {"at_least", "at_most", "greater_than", "less_than"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Literal["error", "warning"]
+    problem: Problem
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.problem}" if self.severity == "warning" else str(self.problem)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"severity": self.severity, **self.problem.as_dict()}
+
+
+def validate(path: Path | str) -> list[Finding]:
+    """Every finding for a rule file, a rule-set folder, or a folder of rule sets."""
+    path = Path(path)
+    if not path.exists():
+        return [Finding("error", Problem(str(path), 0, 0, "no such file or folder"))]
+    findings: list[Finding] = []
+    rule_files, case_files = _files(path)
+    if not rule_files and not case_files:
+        findings.append(Finding("error", Problem(str(path), 0, 0, "no rule files (*.yaml) found here")))
+    loaded_ok: list[LoadedRuleSet] = []
+    for file in rule_files:
+        try:
+            loaded_ok.append(load_file(file))
+        except RuleFileError as exc:
+            findings += [Finding("error", p) for p in exc.problems]
+    for folder in sorted({f.parent for f in rule_files}):
+        try:
+            versions(folder.name, folder.parent)
+        except (RuleFileError, RuleSetNotFound) as exc:
+            problems = exc.problems if isinstance(exc, RuleFileError) else (Problem(str(folder), 0, 0, str(exc)),)
+            findings += [Finding("error", p) for p in problems if str(p) not in {str(f.problem) for f in findings}]
+    for loaded in loaded_ok:
+        findings += _interpretation_warnings(loaded)
+        findings += _reachability(loaded)
+    for file in case_files:
+        try:
+            load_cases(file)
+        except RuleFileError as exc:
+            findings += [Finding("error", p) for p in exc.problems]
+    return findings
+
+
+def _files(path: Path) -> tuple[list[Path], list[Path]]:
+    if path.is_file():
+        return ([], [path]) if path.parent.name == "tests" else ([path], [])
+    rule_files: list[Path] = []
+    case_files: list[Path] = []
+    for file in sorted(path.rglob("*.yaml")):
+        (case_files if file.parent.name == "tests" else rule_files).append(file)
+    return rule_files, case_files
+
+
+def _tests(cond: Condition | None) -> Iterator[FactTest]:
+    if isinstance(cond, AllOf):
+        for c in cond.all:
+            yield from _tests(c)
+    elif isinstance(cond, AnyOf):
+        for c in cond.any:
+            yield from _tests(c)
+    elif isinstance(cond, Not):
+        yield from _tests(cond.not_)
+    elif isinstance(cond, FactTest):
+        yield cond
+    elif isinstance(cond, Ref) or cond is None:
+        return  # a definition carries its own interpretation
+
+
+def _interpretation_warnings(loaded: LoadedRuleSet) -> list[Finding]:
+    out = []
+    for item in loaded.rules:
+        if item.origin != loaded.id or item.rule.interpretation:
+            continue
+        tests = [t for t in _tests(item.rule.when) if t.comparison in THRESHOLDS]
+        if tests:
+            out.append(Finding("warning", Problem(
+                item.file, item.line, 5,
+                f"rule {item.rule.id!r} uses a threshold ({tests[0].fact} {tests[0].comparison} {tests[0].value}) "
+                "but says nothing about how it reads the standard",
+                "add 'interpretation:' saying what the threshold stands for and why")))
+    return out
+
+
+def _reachability(loaded: LoadedRuleSet) -> list[Finding]:
+    from . import _ruleset
+
+    ruleset: RuleSet = _ruleset(loaded)
+    fired: set[str] = set()
+    contradictions: dict[str, Problem] = {}
+    for facts in citizens(POPULATION, seed=85, assessment_date=loaded.header.valid_from):
+        decision = ruleset.evaluate(facts, check_dates=False)
+        fired.update(t.rule_id for t in decision.trace if t.fired)
+        forms: dict[str, str] = {}
+        for form in decision.support_forms:
+            if form.form in forms and forms[form.form] != form.status and form.form not in contradictions:
+                rules = [t.rule_id for t in decision.trace if t.fired and t.kind == "support_form"]
+                item = next(r for r in loaded.rules if r.rule.id in rules)
+                contradictions[form.form] = Problem(
+                    item.file, item.line, 5,
+                    f"contradictory conclusions: support form {form.form!r} is both {forms[form.form]} and "
+                    f"{form.status} for the same citizen (rules {', '.join(rules)})",
+                    "make the rules' 'when' conditions exclude each other")
+            forms[form.form] = form.status
+    out = [Finding("error", p) for p in contradictions.values()]
+    for item in loaded.rules:
+        if item.origin == loaded.id and item.rule.id not in fired:
+            out.append(Finding("error", Problem(
+                item.file, item.line, 5,
+                f"rule {item.rule.id!r} never applies: none of {POPULATION} varied citizens makes its condition "
+                "true (with its when_eligibility)",
+                "check the condition for a contradiction, e.g. at_least 3 together with at_most 2")))
+    return out
