@@ -65,8 +65,8 @@ def test_null_means_unknown() -> None:
 
 @pytest.mark.parametrize(
     ("birth", "on", "age"),
-    [("2008-03-02", "2026-03-02", 18), ("2008-03-03", "2026-03-02", 17), ("2008-02-29", "2026-02-28", 18),
-     ("2008-02-29", "2026-02-27", 17)],
+    [("2008-03-02", "2026-03-02", 18), ("2008-03-03", "2026-03-02", 17), ("2008-02-29", "2026-02-28", 17),
+     ("2008-02-29", "2026-03-01", 18), ("2008-02-29", "2028-02-29", 20)],
 )
 def test_age_in_completed_years(birth: str, on: str, age: int) -> None:
     assert coerce_facts({"assessment_date": on, "birth_date": birth}).age() == age

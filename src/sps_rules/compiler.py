@@ -47,22 +47,29 @@ def code_key(path: str, code: str) -> str:
     return f"{engine_key(path)}__{code}"
 
 
+# (path, engine key, kind, [(code, code key)]) for every fact, computed once
+_LAYOUT = [
+    (path, engine_key(path), spec.kind, [(code, code_key(path, code)) for code in spec.codes])
+    for path, spec in VOCABULARY.items()
+]
+
+
 def engine_fact(values: dict[str, FactValue]) -> dict[str, Any]:
     """The durable-rules fact for a citizen: unknown facts are left out."""
     fact: dict[str, Any] = {MARKER: 1}
-    for path, value in values.items():
+    for path, key, kind, codes in _LAYOUT:
+        value = values.get(path)
         if value is None:
             continue
-        spec = VOCABULARY[path]
-        if spec.kind is FactKind.CODES:
+        if kind is FactKind.CODES:
             present = set(value)  # type: ignore[arg-type]
-            fact[engine_key(path)] = len(present)  # the list is known (possibly empty)
-            for code in spec.codes:
-                fact[code_key(path, code)] = code in present
-        elif spec.kind is FactKind.DATE:
-            fact[engine_key(path)] = date.fromisoformat(value).toordinal()  # type: ignore[arg-type]
+            fact[key] = len(present)  # the list is known (possibly empty)
+            for code, ckey in codes:
+                fact[ckey] = code in present
+        elif kind is FactKind.DATE:
+            fact[key] = date.fromisoformat(value).toordinal()  # type: ignore[arg-type]
         else:
-            fact[engine_key(path)] = value
+            fact[key] = value
     return fact
 
 

@@ -9,8 +9,9 @@ whose ``when_eligibility`` admits the outcome, with dates computed by ``dates``.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 from collections.abc import Mapping
 
 from pydantic import ValidationError
@@ -78,10 +79,47 @@ def _add(anchor: date, period: Period) -> date:
     return add_period(anchor, years=period.years, months=period.months, weeks=period.weeks, days=period.days)
 
 
+class _Bounded(dict[Any, Any]):
+    """A memo that forgets everything when full, so memory stays flat over any number of citizens."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def put(self, key: Any, value: Any) -> Any:
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
+        return value
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything about one rule that does not depend on the citizen, built once per rule set."""
+
+    index: int
+    rule_id: str
+    kind: str
+    origin: str
+    t_name: str
+    f_name: str
+    has_false: bool
+    reads: tuple[str, ...]
+    trace_paths: tuple[str, ...]
+    gate: tuple[str, ...] | None
+    source: SourceRef
+    output: Any  # the prebuilt conclusion (support form, condition, ...) where it is static
+    alt: Any = None  # for criteria: the not_met result; for requests: the exclusion
+
+    def read_values(self, values: dict[str, FactValue]) -> tuple[FactValue, ...]:
+        return tuple([values[path] for path in self.trace_paths])
+
+
 class RuleSet:
     """One version of a municipality's rule set, compiled and ready to evaluate citizens.
 
-    Obtain it with :func:`sps_rules.load_ruleset`. Safe to share between threads.
+    Obtain it with :func:`sps_rules.load_ruleset`. Safe to share between threads: it holds no
+    per-citizen state, and its memos only ever hold immutable values.
     """
 
     def __init__(self, loaded: LoadedRuleSet, compiled: CompiledRuleSet | None = None):
@@ -94,17 +132,55 @@ class RuleSet:
             base=f"{loaded.base.id}@{loaded.base.version}" if loaded.base else None,
             notes=[*(loaded.base.header.notes if loaded.base else []), *header.notes],
         )
-        self._sources = [_source(r.loaded) for r in self._compiled.rules]
-        rules = self._compiled.rules
-        # the trace shows what a derived fact came from, e.g. birth_date beside age
-        self._trace_paths = [
-            tuple(dict.fromkeys(p for path in r.reads for p in ((DERIVED_FROM[path], path) if path in DERIVED_FROM else (path,))))
-            for r in rules
-        ]
-        self._need_rules = {r.loaded.rule.need.code: r for r in rules if r.loaded.rule.need is not None}
-        self._request_rules = {r.loaded.rule.request.code: r for r in rules if r.loaded.rule.request is not None}
-        principle = next(r for r in rules if r.loaded.rule.principle is not None)
-        self._principle = Statement(text=principle.loaded.rule.text, source=self._sources[principle.index])
+        self._plans = [self._plan(r) for r in self._compiled.rules]
+        self._sources = [p.source for p in self._plans]
+        self._need_plans = {r.loaded.rule.need.code: p for r, p in zip(self._compiled.rules, self._plans, strict=True)
+                            if r.loaded.rule.need is not None}
+        self._request_plans = {r.loaded.rule.request.code: p
+                               for r, p in zip(self._compiled.rules, self._plans, strict=True)
+                               if r.loaded.rule.request is not None}
+        principle = next(p for p, r in zip(self._plans, self._compiled.rules, strict=True)
+                         if r.loaded.rule.principle is not None)
+        self._principle = Statement(text=self._compiled.rules[principle.index].loaded.rule.text,
+                                    source=principle.source)
+        self._trace_memo = [_Bounded(256) for _ in self._plans]
+        self._deadline_memo = _Bounded(4096)
+
+    def _plan(self, compiled: CompiledRule) -> _Plan:
+        item = compiled.loaded
+        r = item.rule
+        src = _source(item)
+        trace_paths = tuple(dict.fromkeys(
+            p for path in compiled.reads for p in ((DERIVED_FROM[path], path) if path in DERIVED_FROM else (path,))))
+        output: Any = None
+        alt: Any = None
+        if r.criterion is not None:
+            output = CriterionResult(id=r.id, status="met", reason=r.criterion.met, source=src)
+            alt = CriterionResult(id=r.id, status="not_met", reason=r.criterion.not_met, source=src)
+        elif r.support_form is not None:
+            output = SupportForm(form=r.support_form.form, status=r.support_form.status, reason=r.text, source=src)
+        elif r.referral is not None:
+            output = Referral(to=r.referral.to, legal_basis=r.referral.legal_basis, reason=r.text, source=src)
+        elif r.condition is not None:
+            output = DecisionCondition(id=r.id, category=r.condition.category, text=r.text, source=src)
+        elif r.assessment is not None:
+            output = Assessment(id=r.id, text=r.text, about=list(r.assessment.about), source=src)
+        elif r.need is not None:
+            output = r.need.status  # the result is built per need code
+        elif r.request is not None:
+            output = r.request.status
+            target = r.request.referral
+            if r.request.status == "excluded" and r.request.code is not None:
+                referral = (Referral(to=target.to, legal_basis=target.legal_basis, reason=r.text, source=src)
+                            if target is not None else None)
+                alt = Exclusion(request=r.request.code, reason=r.text, referral=referral, source=src)
+        return _Plan(
+            index=compiled.index, rule_id=r.id, kind=r.kind, origin=item.origin,
+            t_name=f"{compiled.index}.t", f_name=f"{compiled.index}.f", has_false=compiled.has_false,
+            reads=compiled.reads, trace_paths=trace_paths,
+            gate=tuple(r.when_eligibility) if r.when_eligibility is not None else None,
+            source=src, output=output, alt=alt,
+        )
 
     # --- metadata ---
     @property
@@ -165,105 +241,76 @@ class RuleSet:
         return self._assemble(citizen, values, fired)
 
     def _assemble(self, citizen: CitizenFacts, values: dict[str, FactValue], fired: set[str]) -> Decision:
-        rules = self._compiled.rules
+        # Every output object is immutable and either prebuilt per rule set or built with
+        # model_construct from values of the right types; tests check the result equals a fully
+        # validated Decision, byte for byte.
+        plans = self._plans
         truth: list[str] = []
-        for rule in rules:
-            t, f = f"{rule.index}.t" in fired, f"{rule.index}.f" in fired
+        for p in plans:
+            t, f = p.t_name in fired, p.f_name in fired
             if t and f:
-                raise RuntimeError(f"internal error: rule {rule.loaded.rule.id} is both true and false")
-            truth.append("true" if t else "false" if f or not rule.has_false else "unknown")
+                raise RuntimeError(f"internal error: rule {p.rule_id} is both true and false")
+            truth.append("true" if t else "false" if f or not p.has_false else "unknown")
 
         criteria: list[CriterionResult] = []
-        status: Literal["met", "not_met", "unknown"]
         missing: dict[str, None] = {}
-        for rule in rules:
-            criterion = rule.loaded.rule.criterion
-            if criterion is None:
+        for p in plans:
+            if p.kind != "criterion":
                 continue
-            value = truth[rule.index]
+            value = truth[p.index]
             if value == "true":
-                status, reason = "met", criterion.met
+                criteria.append(p.output)
             elif value == "false":
-                status, reason = "not_met", criterion.not_met
+                criteria.append(p.alt)
             else:
-                lacking = [DERIVED_FROM.get(p, p) for p in rule.reads if values.get(p) is None]
+                lacking = [DERIVED_FROM.get(x, x) for x in p.reads if values.get(x) is None]
                 for path in lacking:
                     missing[path] = None
-                status = "unknown"
-                reason = criterion.unknown or "Kan ikke afgøres, fordi oplysninger mangler"
-                reason = f"{reason} (mangler: {', '.join(dict.fromkeys(lacking))})"
-            criteria.append(CriterionResult(id=rule.loaded.rule.id, status=status, reason=reason,
-                                            source=self._sources[rule.index]))
+                rule = self._compiled.rules[p.index].loaded.rule
+                reason = (rule.criterion.unknown if rule.criterion and rule.criterion.unknown
+                          else "Kan ikke afgøres, fordi oplysninger mangler")
+                criteria.append(CriterionResult.model_construct(
+                    id=p.rule_id, status="unknown", reason=f"{reason} (mangler: {', '.join(dict.fromkeys(lacking))})",
+                    source=p.source))
         statuses = {c.status for c in criteria}
         eligibility = "not_eligible" if "not_met" in statuses else "undetermined" if "unknown" in statuses else "eligible"
 
         applies: list[bool] = []
-        notes: list[str | None] = []
-        for rule in rules:
-            r = rule.loaded.rule
-            if r.criterion is not None:
-                applies.append(truth[rule.index] == "true")
-                notes.append(None)
+        forms: list[SupportForm] = []
+        referrals: list[Referral] = []
+        conditions: list[DecisionCondition] = []
+        assessments: list[Assessment] = []
+        deadlines: list[Deadline] = []
+        for p in plans:
+            on = truth[p.index] == "true" and (p.gate is None or eligibility in p.gate)
+            applies.append(on)
+            if not on:
                 continue
-            gate = r.when_eligibility
-            if truth[rule.index] == "true" and gate is not None and eligibility not in gate:
-                applies.append(False)
-                notes.append(f"gælder kun ved eligibility {' eller '.join(gate)}; her {eligibility}")
-            else:
-                applies.append(truth[rule.index] == "true")
-                notes.append(None)
+            kind = p.kind
+            if kind == "support_form":
+                forms.append(p.output)
+            elif kind == "referral":
+                referrals.append(p.output)
+            elif kind == "condition":
+                conditions.append(p.output)
+            elif kind == "assessment":
+                assessments.append(p.output)
+            elif kind == "deadline":
+                deadlines.append(self._deadline(p, values))
 
-        out: dict[str, list[Any]] = {k: [] for k in ("forms", "referrals", "conditions", "assessments", "deadlines")}
-        need_by_code, request_by_code = self._need_rules, self._request_rules
-        for rule in rules:
-            r = rule.loaded.rule
-            src = self._sources[rule.index]
-            if not applies[rule.index]:
-                continue
-            if r.support_form is not None:
-                out["forms"].append(SupportForm(form=r.support_form.form, status=r.support_form.status,
-                                                reason=r.text, source=src))
-            elif r.referral is not None:
-                out["referrals"].append(Referral(to=r.referral.to, legal_basis=r.referral.legal_basis,
-                                                 reason=r.text, source=src))
-            elif r.condition is not None:
-                out["conditions"].append(DecisionCondition(id=r.id, category=r.condition.category, text=r.text,
-                                                           source=src))
-            elif r.assessment is not None:
-                out["assessments"].append(Assessment(id=r.id, text=r.text, about=list(r.assessment.about),
-                                                     source=src))
-            elif r.deadline is not None:
-                out["deadlines"].append(self._deadline(rule, values))
-
-        needs = [self._need(code, need_by_code, applies) for code in (citizen.needs or ())]
-        requests = [self._request(code, request_by_code, applies) for code in (citizen.requests or ())]
+        needs = [self._need(code, applies) for code in (citizen.needs or ())]
+        requests = [self._request(code, applies) for code in (citizen.requests or ())]
         exclusions: list[Exclusion] = []
         for code in citizen.requests or ():
-            excluding = request_by_code.get(code)
-            if excluding is None or not applies[excluding.index]:
-                continue
-            r = excluding.loaded.rule
-            if r.request is None or r.request.status != "excluded":
-                continue
-            target = r.request.referral
-            src = self._sources[excluding.index]
-            referral = None
-            if target is not None:
-                referral = Referral(to=target.to, legal_basis=target.legal_basis, reason=r.text, source=src)
-                out["referrals"].append(referral)
-            exclusions.append(Exclusion(request=code, reason=r.text, referral=referral, source=src))
+            plan = self._request_plans.get(code)
+            if plan is not None and applies[plan.index] and plan.alt is not None:
+                exclusions.append(plan.alt)
+                if plan.alt.referral is not None:
+                    referrals.append(plan.alt.referral)
 
-        trace = [
-            TraceEntry(
-                rule_id=rule.loaded.rule.id, kind=rule.loaded.rule.kind, origin=rule.loaded.origin,
-                result=truth[rule.index], fired=applies[rule.index], note=notes[rule.index],  # type: ignore[arg-type]
-                facts={path: _plain(values.get(path)) for path in self._trace_paths[rule.index]},
-                source=self._sources[rule.index],
-            )
-            for rule in rules
-        ]
-        return Decision(
-            eligibility=eligibility,  # type: ignore[arg-type]
+        trace = [self._trace(p, truth[p.index], applies[p.index], eligibility, values) for p in plans]
+        return Decision.model_construct(
+            eligibility=eligibility,
             individual_assessment=self._principle,
             legal_basis=self._loaded.header.legal_basis,
             assessment_date=citizen.assessment_date,
@@ -273,56 +320,76 @@ class RuleSet:
             missing_facts=list(missing),
             needs=needs,
             requests=requests,
-            support_forms=out["forms"],
+            support_forms=forms,
             exclusions=exclusions,
-            referrals=out["referrals"],
-            conditions=out["conditions"],
-            assessments=out["assessments"],
-            deadlines=out["deadlines"],
+            referrals=referrals,
+            conditions=conditions,
+            assessments=assessments,
+            deadlines=deadlines,
             trace=trace,
         )
 
-    def _need(self, code: str, by_code: dict[str | None, CompiledRule], applies: list[bool]) -> NeedResult:
-        found = by_code.get(code)
-        rule = found if found is not None and applies[found.index] else by_code[None]
-        need = rule.loaded.rule.need
-        assert need is not None
-        return NeedResult(need=code, status=need.status, reason=rule.loaded.rule.text, source=self._sources[rule.index])
+    def _trace(self, p: _Plan, result: str, fired: bool, eligibility: str, values: dict[str, FactValue]) -> TraceEntry:
+        facts = p.read_values(values)
+        gated = result == "true" and not fired
+        key = (result, fired, eligibility if gated else None, facts)
+        memo = self._trace_memo[p.index]
+        entry = memo.get(key)
+        if entry is None:
+            note = None
+            if gated and p.gate is not None:
+                note = f"gælder kun ved eligibility {' eller '.join(p.gate)}; her {eligibility}"
+            entry = memo.put(key, TraceEntry.model_construct(
+                rule_id=p.rule_id, kind=p.kind, origin=p.origin, result=result, fired=fired, note=note,
+                facts={path: _plain(v) for path, v in zip(p.trace_paths, facts, strict=True)}, source=p.source))
+        return entry  # type: ignore[no-any-return]
 
-    def _request(self, code: str, by_code: dict[str | None, CompiledRule], applies: list[bool]) -> RequestResult:
-        found = by_code.get(code)
-        rule = found if found is not None and applies[found.index] else by_code[None]
-        request = rule.loaded.rule.request
-        assert request is not None
-        return RequestResult(request=code, status=request.status, reason=rule.loaded.rule.text,
-                             source=self._sources[rule.index])
+    def _need(self, code: str, applies: list[bool]) -> NeedResult:
+        found = self._need_plans.get(code)
+        p = found if found is not None and applies[found.index] else self._need_plans[None]
+        return NeedResult.model_construct(need=code, status=p.output, reason=self._text(p), source=p.source)
 
-    def _deadline(self, rule: CompiledRule, values: dict[str, FactValue]) -> Deadline:
-        r = rule.loaded.rule
-        spec = r.deadline
+    def _request(self, code: str, applies: list[bool]) -> RequestResult:
+        found = self._request_plans.get(code)
+        p = found if found is not None and applies[found.index] else self._request_plans[None]
+        return RequestResult.model_construct(request=code, status=p.output, reason=self._text(p), source=p.source)
+
+    def _text(self, p: _Plan) -> str:
+        return self._compiled.rules[p.index].loaded.rule.text
+
+    def _deadline(self, p: _Plan, values: dict[str, FactValue]) -> Deadline:
+        rule = self._compiled.rules[p.index].loaded.rule
+        spec = rule.deadline
         assert spec is not None
         raw = values.get(spec.anchor)
-        src = self._sources[rule.index]
+        key = (p.index, raw)
+        cached = self._deadline_memo.get(key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
         if raw is None:
-            return Deadline(kind=spec.kind, due=None, earliest=None, anchor=spec.anchor, anchor_date=None,
-                            status="missing_anchor",
-                            counting=f"Kan ikke beregnes: {spec.anchor} er ikke oplyst. Datoen gættes ikke.",
-                            reason=r.text, source=src)
+            deadline = Deadline.model_construct(
+                kind=spec.kind, due=None, earliest=None, anchor=spec.anchor, anchor_date=None,
+                status="missing_anchor", counting=f"Kan ikke beregnes: {spec.anchor} er ikke oplyst. Datoen gættes ikke.",
+                reason=rule.text, source=p.source)
+            return self._deadline_memo.put(key, deadline)  # type: ignore[no-any-return]
         anchor = date.fromisoformat(str(raw))
         due = _add(anchor, spec.add)
         counting = f"{spec.anchor} {anchor.isoformat()} + {_period_text(spec.add)} = {due.isoformat()}"
         if spec.next_weekday:
             moved = next_weekday(due)
             if moved != due:
-                counting += f"; {due.isoformat()} er {describe_day(due)}, så fristen flyttes til næste hverdag {moved.isoformat()}"
+                counting += (f"; {due.isoformat()} er {describe_day(due)}, så fristen flyttes til næste hverdag "
+                             f"{moved.isoformat()}")
                 due = moved
         earliest = None
         if spec.earliest is not None:
             earliest = _add(anchor, spec.earliest)
             counting = (f"tidligst {spec.anchor} {anchor.isoformat()} + {_period_text(spec.earliest)} = "
                         f"{earliest.isoformat()}; senest {counting}")
-        return Deadline(kind=spec.kind, due=due, earliest=earliest, anchor=spec.anchor, anchor_date=anchor,
-                        status="computed", counting=counting, reason=r.text, source=src)
+        deadline = Deadline.model_construct(
+            kind=spec.kind, due=due, earliest=earliest, anchor=spec.anchor, anchor_date=anchor, status="computed",
+            counting=counting, reason=rule.text, source=p.source)
+        return self._deadline_memo.put(key, deadline)  # type: ignore[no-any-return]
 
 
 def _plain(value: FactValue) -> Any:

@@ -13,7 +13,6 @@ from enum import StrEnum
 from typing import Any, Literal
 from collections.abc import Mapping
 
-from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Theme = Literal[
@@ -158,10 +157,12 @@ class CitizenFacts(BaseModel):
         return self
 
     def age(self) -> int | None:
-        """Completed years on the assessment date (someone born 29 February turns a year older on 28 February)."""
-        if self.birth_date is None:
+        """Completed years on the assessment date (born 29 February: a year older on 1 March in common years)."""
+        born, on = self.birth_date, self.assessment_date
+        if born is None:
             return None
-        return relativedelta(self.assessment_date, self.birth_date).years
+        # completed years; someone born on 29 February completes a year on 1 March in a common year
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 class FactKind(StrEnum):
