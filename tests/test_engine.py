@@ -90,3 +90,25 @@ def test_memory_stays_flat_over_100k_decisions() -> None:
     gc.collect()
     growth_mb = (_rss_kb() - before) / 1024
     assert growth_mb < 10, f"RSS grew {growth_mb:.1f} MB over 100k decisions"
+
+
+def test_fast_assembly_equals_a_fully_validated_decision() -> None:
+    from sps_rules.decision import Decision
+    from sps_rules.population import citizens
+
+    for municipality in ("roskilde", "gentofte", "faaborg_midtfyn"):
+        ruleset = sps_rules.load_ruleset(municipality)
+        for facts in citizens(300, seed=7):
+            decision = ruleset.evaluate(facts, check_dates=False)
+            validated = Decision.model_validate(decision.model_dump())
+            assert validated.to_json() == decision.to_json()
+
+
+def test_memos_stay_bounded() -> None:
+    from sps_rules.population import citizens
+
+    ruleset = sps_rules.load_ruleset("roskilde")
+    for facts in citizens(3000, seed=11):
+        ruleset.evaluate(facts, check_dates=False)
+    assert all(len(memo) <= memo.limit for memo in ruleset._trace_memo)
+    assert len(ruleset._deadline_memo) <= ruleset._deadline_memo.limit

@@ -130,7 +130,12 @@ def list_command(fmt: str) -> None:
     except SpsRulesError as exc:
         _fail(str(exc).replace("\n", "; "))
     if fmt == "json":
-        click.echo(json.dumps([item.ref.model_dump(mode="json") for item in items], indent=2, ensure_ascii=False))
+        from pydantic import TypeAdapter
+
+        from .decision import RuleSetRef
+
+        refs = TypeAdapter(list[RuleSetRef]).dump_python([item.ref for item in items], mode="json")
+        click.echo(json.dumps(refs, indent=2, ensure_ascii=False))
         return
     for item in items:
         ref = item.ref
@@ -272,6 +277,26 @@ def docs(ruleset: str, fmt: str, output: str | None) -> None:
         Path(output).write_text(document, encoding="utf-8")
     else:
         click.echo(document, nl=False)
+
+
+@main.command()
+@click.option("--municipality", "-m", default="roskilde", show_default=True)
+@click.option("--n", "n", default=20_000, show_default=True, help="Number of generated citizens.")
+@click.option("--seed", default=85, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def bench(municipality: str, n: int, seed: int, fmt: str) -> None:
+    """Measure decisions/s, latency, load time, memory and the ratio to the bare durable-rules engine."""
+    from dataclasses import asdict
+
+    from .bench import run as run_bench
+
+    if n < 100:
+        _fail("--n must be at least 100")
+    try:
+        result = run_bench(municipality, n, seed=seed)
+    except SpsRulesError as exc:
+        _fail(str(exc).replace("\n", "; "))
+    click.echo(json.dumps(asdict(result), indent=2) if fmt == "json" else result.text())
 
 
 if __name__ == "__main__":  # pragma: no cover

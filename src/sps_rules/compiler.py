@@ -148,12 +148,6 @@ def _leaf(test: FactTest, *, want: bool) -> Expr:
 
 
 @dataclass(frozen=True)
-class Probe:
-    rule_index: int
-    truth: bool
-
-
-@dataclass(frozen=True)
 class CompiledRule:
     index: int
     loaded: LoadedRule
@@ -175,34 +169,31 @@ class CompiledRuleSet:
         translator = _Translator(loaded.definitions)
         definition: dict[str, Any] = {}
         rules: list[CompiledRule] = []
-        probes: dict[str, Probe] = {}
         for index, item in enumerate(loaded.rules):
             condition = _implicit_condition(item.rule)
             guard = {MARKER: 1}
+            # probe 2n matches when rule n's condition is true, probe 2n+1 when it is false
             if condition is None:
-                definition[f"{index}.t"] = {"all": [{"m": guard}]}
-                probes[f"{index}.t"] = Probe(index, True)
+                definition[str(2 * index)] = {"all": [{"m": guard}]}
             else:
-                definition[f"{index}.t"] = {"all": [{"m": {"$and": [guard, translator.true(condition)]}}]}
-                definition[f"{index}.f"] = {"all": [{"m": {"$and": [guard, translator.false(condition)]}}]}
-                probes[f"{index}.t"] = Probe(index, True)
-                probes[f"{index}.f"] = Probe(index, False)
+                definition[str(2 * index)] = {"all": [{"m": {"$and": [guard, translator.true(condition)]}}]}
+                definition[str(2 * index + 1)] = {"all": [{"m": {"$and": [guard, translator.false(condition)]}}]}
             reads = tuple(dict.fromkeys(_reads(condition, loaded.definitions))) if condition is not None else ()
             rules.append(CompiledRule(index, item, reads, condition is not None))
         self.rules: tuple[CompiledRule, ...] = tuple(rules)
-        self.probes = probes
         self.definition_json = json.dumps(definition, sort_keys=True)
         self.name = f"sps_{loaded.id}_{loaded.version}_{loaded.sha256[:12]}_{next(self._names)}"
         self._handle = _engine.create_ruleset(self.name, self.definition_json)
         self._lock = threading.Lock()
         self._sessions = itertools.count(1)
 
-    def run(self, fact: dict[str, Any]) -> set[str]:
-        """Assert one citizen in a fresh session; return the names of the probes that fired.
+    def run(self, fact: dict[str, Any]) -> list[int]:
+        """Assert one citizen in a fresh session; return per rule what fired.
 
+        For each rule: 0 nothing, 1 its true probe, 2 its false probe (3 would be both, a bug).
         The session's state is deleted afterwards, also when something fails.
         """
-        fired: set[str] = set()
+        flags = [0] * len(self.rules)
         with self._lock:
             sid = str(next(self._sessions))
             payload = json.dumps({**fact, "sid": sid, "id": "citizen"}, separators=(",", ":"))
@@ -212,12 +203,14 @@ class CompiledRuleSet:
                 action = _engine.start_action_for_state(self._handle, state_handle)
                 message = action[1] if action else None
                 while message:
-                    # the message is {"<probe name>": {"m": <fact>}}; only the name matters
-                    fired.add(message[2:message.index('"', 2)])
+                    # the message is {"<probe number>": {"m": <fact>}}; only the number matters.
+                    # A probe can fire once per matching branch of an $or; |= makes that harmless.
+                    probe = int(message[2:message.index('"', 2)])
+                    flags[probe >> 1] |= 1 + (probe & 1)
                     message = _engine.complete_and_start_action(self._handle, state_handle)
             finally:
                 _engine.delete_state(self._handle, sid)
-        return fired
+        return flags
 
 
 def _implicit_condition(rule: Rule) -> Condition | None:

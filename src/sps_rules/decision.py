@@ -6,19 +6,21 @@ under the same rule-set version give byte-identical JSON (``Decision.to_json``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .schema import DeadlineKind, Eligibility, SupportFormCode
 
+# The parts of a decision are frozen, slotted dataclasses: pydantic validates, serialises and
+# documents them like models, and they cost a tenth as much to create, which matters because
+# a decision holds one per rule considered.
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class SourceRef(_Out):
+@dataclass(frozen=True, slots=True)
+class SourceRef:
     """A verbatim citation: the document, the section it stands under, and the quote."""
 
     document: str
@@ -27,68 +29,77 @@ class SourceRef(_Out):
     legal_reference: str | None = None
 
 
-class RuleSetRef(_Out):
+@dataclass(frozen=True, slots=True)
+class RuleSetRef:
     id: str
     version: str
     title: str
     municipality: str | None
     valid_from: date
     valid_to: date | None
-    sha256: str = Field(description="sha256 of the rule set's canonical content, baseline included.")
-    base: str | None = Field(description="'<id>@<version>' of the baseline it builds on.")
-    notes: list[str] = Field(description="Assumptions the rule set makes, e.g. an assumed valid_from.")
+    sha256: Annotated[str, Field(description="sha256 of the rule set's canonical content, baseline included.")]
+    base: Annotated[str | None, Field(description="'<id>@<version>' of the baseline it builds on.")]
+    notes: Annotated[list[str], Field(description="Assumptions the rule set makes, e.g. an assumed valid_from.")]
 
 
-class CriterionResult(_Out):
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
     id: str
     status: Literal["met", "not_met", "unknown"]
     reason: str
     source: SourceRef
 
 
-class NeedResult(_Out):
+@dataclass(frozen=True, slots=True)
+class NeedResult:
     need: str
     status: Literal["listed", "not_listed", "excluded"]
     reason: str
     source: SourceRef
 
 
-class RequestResult(_Out):
+@dataclass(frozen=True, slots=True)
+class RequestResult:
     request: str
     status: Literal["included", "excluded", "not_addressed"]
     reason: str
     source: SourceRef
 
 
-class SupportForm(_Out):
+@dataclass(frozen=True, slots=True)
+class SupportForm:
     form: SupportFormCode
     status: Literal["default", "permitted", "exception"]
     reason: str
     source: SourceRef
 
 
-class Referral(_Out):
+@dataclass(frozen=True, slots=True)
+class Referral:
     to: str
     legal_basis: str | None
     reason: str
     source: SourceRef
 
 
-class Exclusion(_Out):
+@dataclass(frozen=True, slots=True)
+class Exclusion:
     request: str
     reason: str
     referral: Referral | None
     source: SourceRef
 
 
-class DecisionCondition(_Out):
+@dataclass(frozen=True, slots=True)
+class DecisionCondition:
     id: str
     category: str
     text: str
     source: SourceRef
 
 
-class Assessment(_Out):
+@dataclass(frozen=True, slots=True)
+class Assessment:
     """A point the caseworker must weigh in the concrete, individual assessment."""
 
     id: str
@@ -97,36 +108,41 @@ class Assessment(_Out):
     source: SourceRef
 
 
-class Deadline(_Out):
+@dataclass(frozen=True, slots=True)
+class Deadline:
     kind: DeadlineKind
-    due: date | None = Field(description="None when the anchor date is unknown: never guessed.")
-    earliest: date | None = Field(description="Start of a window, e.g. follow-up within 3-6 months.")
-    anchor: str = Field(description="The fact the deadline counts from.")
+    due: Annotated[date | None, Field(description="None when the anchor date is unknown: never guessed.")]
+    earliest: Annotated[date | None, Field(description="Start of a window, e.g. follow-up within 3-6 months.")]
+    anchor: Annotated[str, Field(description="The fact the deadline counts from.")]
     anchor_date: date | None
     status: Literal["computed", "missing_anchor"]
-    counting: str = Field(description="How the date was counted, in Danish.")
+    counting: Annotated[str, Field(description="How the date was counted, in Danish.")]
     reason: str
     source: SourceRef
 
 
-class Statement(_Out):
+@dataclass(frozen=True, slots=True)
+class Statement:
     text: str
     source: SourceRef
 
 
-class TraceEntry(_Out):
+@dataclass(frozen=True, slots=True)
+class TraceEntry:
     rule_id: str
     kind: str
-    origin: str = Field(description="The rule set whose file defines the rule.")
-    result: Literal["true", "false", "unknown"] = Field(description="The value of the rule's condition.")
-    fired: bool = Field(description="Whether the rule's conclusion is part of the decision.")
-    note: str | None = None
-    facts: dict[str, Any] = Field(description="The fact values the rule read.")
+    origin: Annotated[str, Field(description="The rule set whose file defines the rule.")]
+    result: Annotated[Literal["true", "false", "unknown"], Field(description="The value of the rule's condition.")]
+    fired: Annotated[bool, Field(description="Whether the rule's conclusion is part of the decision.")]
+    note: str | None
+    facts: Annotated[dict[str, Any], Field(description="The fact values the rule read.")]
     source: SourceRef
 
 
-class Decision(_Out):
+class Decision(BaseModel):
     """What the standard implies for one citizen. A caseworker's concrete, individual assessment decides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     eligibility: Eligibility
     individual_assessment: Statement

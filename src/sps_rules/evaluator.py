@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from operator import itemgetter
 from datetime import date
 from typing import Any
 from collections.abc import Mapping
@@ -101,8 +102,6 @@ class _Plan:
     rule_id: str
     kind: str
     origin: str
-    t_name: str
-    f_name: str
     has_false: bool
     reads: tuple[str, ...]
     trace_paths: tuple[str, ...]
@@ -110,9 +109,11 @@ class _Plan:
     source: SourceRef
     output: Any  # the prebuilt conclusion (support form, condition, ...) where it is static
     alt: Any = None  # for criteria: the not_met result; for requests: the exclusion
+    getter: Any = None  # itemgetter of the values this rule reads: a hashable memo key at C speed
 
-    def read_values(self, values: dict[str, FactValue]) -> tuple[FactValue, ...]:
-        return tuple([values[path] for path in self.trace_paths])
+
+_GETTERS: dict[tuple[str, ...], Any] = {}
+_TRUTH = ("unknown", "true", "false")
 
 
 class RuleSet:
@@ -174,9 +175,11 @@ class RuleSet:
                 referral = (Referral(to=target.to, legal_basis=target.legal_basis, reason=r.text, source=src)
                             if target is not None else None)
                 alt = Exclusion(request=r.request.code, reason=r.text, referral=referral, source=src)
+        if trace_paths and trace_paths not in _GETTERS:
+            _GETTERS[trace_paths] = itemgetter(*trace_paths)
         return _Plan(
             index=compiled.index, rule_id=r.id, kind=r.kind, origin=item.origin,
-            t_name=f"{compiled.index}.t", f_name=f"{compiled.index}.f", has_false=compiled.has_false,
+            has_false=compiled.has_false, getter=_GETTERS.get(trace_paths),
             reads=compiled.reads, trace_paths=trace_paths,
             gate=tuple(r.when_eligibility) if r.when_eligibility is not None else None,
             source=src, output=output, alt=alt,
@@ -240,17 +243,14 @@ class RuleSet:
         fired = self._compiled.run(engine_fact(values))
         return self._assemble(citizen, values, fired)
 
-    def _assemble(self, citizen: CitizenFacts, values: dict[str, FactValue], fired: set[str]) -> Decision:
+    def _assemble(self, citizen: CitizenFacts, values: dict[str, FactValue], flags: list[int]) -> Decision:
         # Every output object is immutable and either prebuilt per rule set or built with
-        # model_construct from values of the right types; tests check the result equals a fully
+        # constructed directly (no validation) from values of the right types; tests check the result equals a fully
         # validated Decision, byte for byte.
         plans = self._plans
-        truth: list[str] = []
-        for p in plans:
-            t, f = p.t_name in fired, p.f_name in fired
-            if t and f:
-                raise RuntimeError(f"internal error: rule {p.rule_id} is both true and false")
-            truth.append("true" if t else "false" if f or not p.has_false else "unknown")
+        if 3 in flags:
+            raise RuntimeError(f"internal error: rule {plans[flags.index(3)].rule_id} is both true and false")
+        truth = [_TRUTH[flag] if flag or p.has_false else "false" for flag, p in zip(flags, plans, strict=True)]
 
         criteria: list[CriterionResult] = []
         missing: dict[str, None] = {}
@@ -269,7 +269,7 @@ class RuleSet:
                 rule = self._compiled.rules[p.index].loaded.rule
                 reason = (rule.criterion.unknown if rule.criterion and rule.criterion.unknown
                           else "Kan ikke afgøres, fordi oplysninger mangler")
-                criteria.append(CriterionResult.model_construct(
+                criteria.append(CriterionResult(
                     id=p.rule_id, status="unknown", reason=f"{reason} (mangler: {', '.join(dict.fromkeys(lacking))})",
                     source=p.source))
         statuses = {c.status for c in criteria}
@@ -308,7 +308,13 @@ class RuleSet:
                 if plan.alt.referral is not None:
                     referrals.append(plan.alt.referral)
 
-        trace = [self._trace(p, truth[p.index], applies[p.index], eligibility, values) for p in plans]
+        trace = []
+        for p, result, fired in zip(plans, truth, applies, strict=True):
+            key = (result, fired, eligibility if result == "true" and not fired else None,
+                   p.getter(values) if p.getter is not None else ())
+            memo = self._trace_memo[p.index]
+            entry = memo.get(key)
+            trace.append(entry if entry is not None else self._trace(p, result, fired, eligibility, values, key))
         return Decision.model_construct(
             eligibility=eligibility,
             individual_assessment=self._principle,
@@ -329,30 +335,25 @@ class RuleSet:
             trace=trace,
         )
 
-    def _trace(self, p: _Plan, result: str, fired: bool, eligibility: str, values: dict[str, FactValue]) -> TraceEntry:
-        facts = p.read_values(values)
-        gated = result == "true" and not fired
-        key = (result, fired, eligibility if gated else None, facts)
-        memo = self._trace_memo[p.index]
-        entry = memo.get(key)
-        if entry is None:
-            note = None
-            if gated and p.gate is not None:
-                note = f"gælder kun ved eligibility {' eller '.join(p.gate)}; her {eligibility}"
-            entry = memo.put(key, TraceEntry.model_construct(
-                rule_id=p.rule_id, kind=p.kind, origin=p.origin, result=result, fired=fired, note=note,
-                facts={path: _plain(v) for path, v in zip(p.trace_paths, facts, strict=True)}, source=p.source))
-        return entry  # type: ignore[no-any-return]
+    def _trace(self, p: _Plan, result: str, fired: bool, eligibility: str, values: dict[str, FactValue],
+               key: Any) -> TraceEntry:
+        note = None
+        if result == "true" and not fired and p.gate is not None:
+            note = f"gælder kun ved eligibility {' eller '.join(p.gate)}; her {eligibility}"
+        facts = {path: _plain(values.get(path)) for path in p.trace_paths}
+        entry = TraceEntry(rule_id=p.rule_id, kind=p.kind, origin=p.origin, result=result,  # type: ignore[arg-type]
+                           fired=fired, note=note, facts=facts, source=p.source)
+        return self._trace_memo[p.index].put(key, entry)  # type: ignore[no-any-return]
 
     def _need(self, code: str, applies: list[bool]) -> NeedResult:
         found = self._need_plans.get(code)
         p = found if found is not None and applies[found.index] else self._need_plans[None]
-        return NeedResult.model_construct(need=code, status=p.output, reason=self._text(p), source=p.source)
+        return NeedResult(need=code, status=p.output, reason=self._text(p), source=p.source)
 
     def _request(self, code: str, applies: list[bool]) -> RequestResult:
         found = self._request_plans.get(code)
         p = found if found is not None and applies[found.index] else self._request_plans[None]
-        return RequestResult.model_construct(request=code, status=p.output, reason=self._text(p), source=p.source)
+        return RequestResult(request=code, status=p.output, reason=self._text(p), source=p.source)
 
     def _text(self, p: _Plan) -> str:
         return self._compiled.rules[p.index].loaded.rule.text
@@ -367,7 +368,7 @@ class RuleSet:
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         if raw is None:
-            deadline = Deadline.model_construct(
+            deadline = Deadline(
                 kind=spec.kind, due=None, earliest=None, anchor=spec.anchor, anchor_date=None,
                 status="missing_anchor", counting=f"Kan ikke beregnes: {spec.anchor} er ikke oplyst. Datoen gættes ikke.",
                 reason=rule.text, source=p.source)
@@ -386,7 +387,7 @@ class RuleSet:
             earliest = _add(anchor, spec.earliest)
             counting = (f"tidligst {spec.anchor} {anchor.isoformat()} + {_period_text(spec.earliest)} = "
                         f"{earliest.isoformat()}; senest {counting}")
-        deadline = Deadline.model_construct(
+        deadline = Deadline(
             kind=spec.kind, due=due, earliest=earliest, anchor=spec.anchor, anchor_date=anchor, status="computed",
             counting=counting, reason=rule.text, source=p.source)
         return self._deadline_memo.put(key, deadline)  # type: ignore[no-any-return]
