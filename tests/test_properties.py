@@ -124,3 +124,60 @@ def test_roskilde_raising_support_need_never_turns_eligible_into_not_eligible(fa
     after = _evaluate("roskilde", facts)
     if before is not None and after is not None and before.eligibility == "eligible":
         assert after.eligibility == "eligible"
+
+
+@settings(max_examples=20, deadline=None)
+@given(citizens())
+def test_the_strategy_covers_every_fact_field(facts: dict[str, object]) -> None:
+    """A field added to CitizenFacts must be added to the strategy too, or this fails."""
+    from sps_rules import CitizenFacts, FunctionLevels
+
+    fields = set(CitizenFacts.model_fields)
+    assert set(facts) <= fields and fields - {"birth_date"} <= set(facts)
+    assert set(FunctionLevels.model_fields) == set(THEMES)
+
+
+@PROPERTY
+@given(st.sampled_from(MUNICIPALITIES), citizens())
+def test_no_exception_on_any_valid_facts(municipality: str, facts: dict[str, object]) -> None:
+    decision = _evaluate(municipality, facts)
+    if decision is not None:
+        assert decision.eligibility in {"eligible", "not_eligible", "undetermined"}
+        assert decision.to_json()
+
+
+@PROPERTY
+@given(st.sampled_from(MUNICIPALITIES), citizens(), st.sampled_from(["physical_functions", "mental_functions"]))
+def test_raising_a_function_level_never_turns_eligible_into_not_eligible(
+    municipality: str, facts: dict[str, object], theme: str
+) -> None:
+    levels = dict(facts.get("function_levels") or {})  # type: ignore[call-overload]
+    before = _evaluate(municipality, {**facts, "function_levels": levels})
+    if before is None or before.eligibility != "eligible" or levels.get(theme, 0) >= 4:
+        return
+    after = _evaluate(municipality, {**facts, "function_levels": {**levels, theme: levels.get(theme, 0) + 1}})
+    assert after is not None and after.eligibility == "eligible"
+
+
+@PROPERTY
+@given(st.sampled_from(MUNICIPALITIES), citizens())
+def test_special_social_problems_never_turn_eligible_into_not_eligible(municipality: str, facts: dict[str, object]) -> None:
+    before = _evaluate(municipality, {**facts, "special_social_problems": False})
+    after = _evaluate(municipality, {**facts, "special_social_problems": True})
+    if before is not None and before.eligibility == "eligible":
+        assert after is not None and after.eligibility == "eligible"
+
+
+@PROPERTY
+@given(st.sampled_from(MUNICIPALITIES), citizens())
+def test_learning_a_missing_fact_never_turns_not_eligible_into_something_else(
+    municipality: str, facts: dict[str, object]
+) -> None:
+    """Kleene logic is monotone in information: a known 'no' stays 'no' when more is learned."""
+    decision = _evaluate(municipality, facts)
+    if decision is None or decision.eligibility != "not_eligible":
+        return
+    filled = {**facts, "special_social_problems": facts.get("special_social_problems") or False,
+              "support_need_level": facts.get("support_need_level") if facts.get("support_need_level") is not None else 0}
+    again = _evaluate(municipality, filled)
+    assert again is not None and again.eligibility == "not_eligible"

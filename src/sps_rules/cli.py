@@ -42,6 +42,8 @@ def _read_facts(path: str) -> tuple[str, Any]:
         _fail(f"{name}: the facts file is not UTF-8 text")
     except json.JSONDecodeError as exc:
         _fail(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}")
+    except RecursionError:
+        _fail(f"{name}: the JSON is nested too deeply to be citizen facts")
     if not isinstance(data, dict):
         _fail(f"{name}: the facts must be a JSON object, got {type(data).__name__}")
     return name, data
@@ -297,6 +299,56 @@ def bench(municipality: str, n: int, seed: int, fmt: str) -> None:
     except SpsRulesError as exc:
         _fail(str(exc).replace("\n", "; "))
     click.echo(json.dumps(asdict(result), indent=2) if fmt == "json" else result.text())
+
+
+@main.command()
+@click.argument("municipality")
+@click.argument("input_file", metavar="INPUT.jsonl|-")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the decisions (JSON Lines, one {\"line\", \"decision\"} per input line).")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: all cores).")
+@click.option("--on-error", type=click.Choice(["skip", "fail"]), default="skip", show_default=True,
+              help="skip: report a bad line and go on; fail: stop at the first bad line (exit 2).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+def batch(municipality: str, input_file: str, output: str, workers: int | None, on_error: str,
+          progress: bool | None) -> None:
+    """Evaluate many citizens from JSON Lines on all cores, streaming at constant memory."""
+    from .batch import run as run_batch
+
+    show = sys.stderr.isatty() if progress is None else progress
+    total = None
+    if show and input_file != "-":
+        with open(input_file, "rb") as fh:
+            total = sum(1 for _ in fh)
+    try:
+        source = sys.stdin if input_file == "-" else open(input_file, encoding="utf-8", errors="replace")
+    except OSError as exc:
+        _fail(f"{input_file}: cannot read: {exc.strerror}")
+    bar = click.progressbar(length=total or 0, label="evaluating", file=sys.stderr) if show else None
+    done = [0]
+
+    def progress_to(n: int) -> None:
+        if bar is not None:
+            bar.update(n - done[0])
+            done[0] = n
+
+    def report(bad: Any) -> None:
+        click.echo(f"sps-rules: {input_file}: {bad}", err=True)
+
+    try:
+        with source, open(output, "w", encoding="utf-8") as sink:
+            summary = run_batch(municipality, source, sink, workers=workers, fail_fast=on_error == "fail",
+                                on_bad=report, on_progress=progress_to)
+    except SpsRulesError as exc:
+        _fail(str(exc).replace("\n", "; "))
+    except OSError as exc:
+        _fail(f"{output}: cannot write: {exc.strerror}")
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    if summary.stopped_at is not None:
+        _fail(f"{input_file}: stopped at {summary.stopped_at}")
+    click.echo(f"{summary.written} decisions written to {output}; {len(summary.bad)} bad line(s) skipped", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,119 @@
+"""``sps-rules batch``: many citizens (JSON Lines) on all cores, streaming at constant memory.
+
+Lines are read in chunks and handed to worker processes, with a bounded number of chunks in
+flight, and written in input order as they come back. Each output line is
+``{"line": N, "decision": {...}}``. A bad input line is never dropped silently: it is reported
+with its line number, and either skipped or made fatal.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+CHUNK = 250
+MAX_LINE_BYTES = 1_000_000
+
+
+@dataclass
+class BadLine:
+    line: int
+    error: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.error}"
+
+
+@dataclass
+class BatchSummary:
+    read: int = 0
+    written: int = 0
+    bad: list[BadLine] = field(default_factory=list)
+    stopped_at: BadLine | None = None
+
+
+def _evaluate_chunk(args: tuple[str, list[tuple[int, str]]]) -> list[tuple[int, str | None, str | None]]:
+    """In a worker: (line number, output JSON or None, error or None) for each line."""
+    from . import evaluate
+    from .errors import SpsRulesError
+
+    municipality, lines = args
+    out: list[tuple[int, str | None, str | None]] = []
+    for number, text in lines:
+        try:
+            if len(text) > MAX_LINE_BYTES:
+                raise SpsRulesError(f"the line is longer than {MAX_LINE_BYTES:,} characters")
+            try:
+                data = json.loads(text)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                raise SpsRulesError(f"invalid JSON: {getattr(exc, 'msg', exc)}") from None
+            if not isinstance(data, dict):
+                raise SpsRulesError(f"expected a JSON object of facts, got {type(data).__name__}")
+            decision = evaluate(municipality, data)
+            out.append((number, f'{{"line":{number},"decision":{decision.to_json(indent=None)}}}', None))
+        except SpsRulesError as exc:
+            message = str(exc)
+            out.append((number, None, message[len("facts: "):] if message.startswith("facts: ") else message))
+    return out
+
+
+def _chunks(lines: Iterable[str]) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[tuple[int, str]] = []
+    for number, text in enumerate(lines, 1):
+        text = text.strip()
+        if not text:
+            continue
+        chunk.append((number, text))
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def run(municipality: str, source: Iterable[str], sink: IO[str], *, workers: int | None = None,
+        fail_fast: bool = False, on_bad: Callable[[BadLine], None] | None = None,
+        on_progress: Callable[[int], None] | None = None) -> BatchSummary:
+    """Evaluate every line of ``source`` and write the decisions to ``sink``, in order."""
+    from . import load_ruleset
+
+    load_ruleset(municipality)  # fail early, in this process, if the rule set is unknown or invalid
+    summary = BatchSummary()
+    workers = workers or os.cpu_count() or 1
+    context = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
+    with context.Pool(workers) as pool:
+        pending: deque[Any] = deque()
+        chunks = _chunks(source)
+        inflight = workers * 4
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < inflight:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    exhausted = True
+                    break
+                pending.append(pool.apply_async(_evaluate_chunk, ((municipality, chunk),)))
+            if not pending:
+                break
+            for number, output, error in pending.popleft().get():
+                summary.read += 1
+                if error is not None:
+                    bad = BadLine(number, error)
+                    summary.bad.append(bad)
+                    if on_bad:
+                        on_bad(bad)
+                    if fail_fast:
+                        summary.stopped_at = bad
+                        pool.terminate()
+                        return summary
+                    continue
+                sink.write(f"{output}\n")
+                summary.written += 1
+            if on_progress:
+                on_progress(summary.read)
+    return summary
