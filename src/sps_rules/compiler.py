@@ -1,8 +1,8 @@
 """Stage 2: compile a loaded rule set to one durable-rules (Rete) ruleset.
 
 Conditions are three-valued: true, false or unknown (a fact they need is unknown). Rete
-rules only fire on a match, so each sps rule becomes two durable-rules probes: ``<n>.t``
-matches exactly when the condition is true and ``<n>.f`` exactly when it is false (Kleene
+rules only fire on a match, so each sps rule n becomes two durable-rules probes: ``2n``
+matches exactly when the condition is true and ``2n+1`` exactly when it is false (Kleene
 logic pushed down to the facts: an unknown fact is an absent key). When neither fires, the
 condition is unknown.
 

@@ -8,7 +8,6 @@ whose ``when_eligibility`` admits the outcome, with dates computed by ``dates``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from operator import itemgetter
 from datetime import date
@@ -395,8 +394,3 @@ class RuleSet:
 
 def _plain(value: FactValue) -> Any:
     return list(value) if isinstance(value, tuple) else value
-
-
-def decision_json(decision: Decision) -> str:
-    """Compact, key-sorted JSON of a decision: the canonical bytes for hashing."""
-    return json.dumps(decision.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
