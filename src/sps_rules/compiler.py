@@ -19,11 +19,10 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from collections.abc import Iterator
 
 from .facts import VOCABULARY, FactKind, FactValue
 from .loader import LoadedRule, LoadedRuleSet
-from .schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Rule
+from .schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Rule, fact_tests
 
 try:
     import durable_rules_engine as _engine
@@ -178,7 +177,7 @@ class CompiledRuleSet:
             else:
                 definition[str(2 * index)] = {"all": [{"m": {"$and": [guard, translator.true(condition)]}}]}
                 definition[str(2 * index + 1)] = {"all": [{"m": {"$and": [guard, translator.false(condition)]}}]}
-            reads = tuple(dict.fromkeys(_reads(condition, loaded.definitions))) if condition is not None else ()
+            reads = tuple(dict.fromkeys(t.fact for t in fact_tests(condition, loaded.definitions)))
             rules.append(CompiledRule(index, item, reads, condition is not None))
         self.rules: tuple[CompiledRule, ...] = tuple(rules)
         self.definition_json = json.dumps(definition, sort_keys=True)
@@ -226,20 +225,6 @@ def _implicit_condition(rule: Rule) -> Condition | None:
         return implicit
     return AllOf(all=[implicit, rule.when])
 
-
-def _reads(cond: Condition, definitions: dict[str, Definition]) -> Iterator[str]:
-    if isinstance(cond, AllOf):
-        for c in cond.all:
-            yield from _reads(c, definitions)
-    elif isinstance(cond, AnyOf):
-        for c in cond.any:
-            yield from _reads(c, definitions)
-    elif isinstance(cond, Not):
-        yield from _reads(cond.not_, definitions)
-    elif isinstance(cond, Ref):
-        yield from _reads(definitions[cond.ref].when, definitions)
-    else:
-        yield cond.fact
 
 
 _compiled: dict[str, CompiledRuleSet] = {}

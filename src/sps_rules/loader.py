@@ -23,13 +23,12 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterator
 
 from pydantic import ValidationError
 
 from .errors import Problem, RuleFileError, RuleSetNotFound
 from .facts import VOCABULARY, FactKind
-from .schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Rule, RuleFile, RuleSetHeader
+from .schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Rule, RuleFile, RuleSetHeader, walk
 from .yamlsafe import LineMap, location, read_yaml, real_path
 
 MAX_SOURCE_BYTES = 2_000_000
@@ -475,25 +474,13 @@ class _Checker:
                          "build on the national baseline, which has it")
 
     def _check_ref_cycles(self, definitions: dict[str, Definition]) -> None:
-        def refs(cond: Condition) -> Iterator[str]:
-            if isinstance(cond, AllOf):
-                for c in cond.all:
-                    yield from refs(c)
-            elif isinstance(cond, AnyOf):
-                for c in cond.any:
-                    yield from refs(c)
-            elif isinstance(cond, Not):
-                yield from refs(cond.not_)
-            elif isinstance(cond, Ref):
-                yield cond.ref
-
         def visit(name: str, stack: tuple[str, ...]) -> None:
             if name in stack:
                 self.add(("definitions", name), f"definitions refer to each other in a cycle: {' -> '.join(stack + (name,))}")
                 return
             definition = definitions.get(name)
             if definition is not None:
-                for ref in refs(definition.when):
+                for ref in (r.ref for r in walk(definition.when) if isinstance(r, Ref)):
                     visit(ref, stack + (name,))
 
         for name in self.f.definitions:

@@ -8,6 +8,7 @@ exactly one conclusion. Unknown keys are errors everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -118,6 +119,32 @@ Condition = Annotated[
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
 Not.model_rebuild()
+
+
+def walk(cond: Condition, definitions: Mapping[str, Definition] | None = None) -> Iterator[FactTest | Ref]:
+    """Every fact test and reference in a condition, in order.
+
+    With ``definitions``, references are followed into the definitions' conditions (and not
+    yielded themselves); without, they are yielded as they are.
+    """
+    if isinstance(cond, AllOf):
+        for part in cond.all:
+            yield from walk(part, definitions)
+    elif isinstance(cond, AnyOf):
+        for part in cond.any:
+            yield from walk(part, definitions)
+    elif isinstance(cond, Not):
+        yield from walk(cond.not_, definitions)
+    elif isinstance(cond, Ref) and definitions is not None:
+        yield from walk(definitions[cond.ref].when, definitions)
+    else:
+        yield cond
+
+
+def fact_tests(cond: Condition | None, definitions: Mapping[str, Definition] | None = None) -> Iterator[FactTest]:
+    """The fact tests of a condition; through named definitions when they are given."""
+    if cond is not None:
+        yield from (t for t in walk(cond, definitions) if isinstance(t, FactTest))
 
 
 # --- citations --------------------------------------------------------------------------

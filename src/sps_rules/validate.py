@@ -12,7 +12,6 @@ Test-case files under ``tests/`` are checked too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +20,7 @@ from .errors import Problem, RuleFileError, RuleSetNotFound
 from .evaluator import RuleSet
 from .loader import LoadedRuleSet, load_file, versions
 from .population import citizens
-from .schema import AllOf, AnyOf, Condition, FactTest, Not, Ref
+from .schema import fact_tests
 from .testcases import load_cases
 
 POPULATION = 1500
@@ -82,27 +81,12 @@ def _files(path: Path) -> tuple[list[Path], list[Path]]:
     return rule_files, case_files
 
 
-def _tests(cond: Condition | None) -> Iterator[FactTest]:
-    if isinstance(cond, AllOf):
-        for c in cond.all:
-            yield from _tests(c)
-    elif isinstance(cond, AnyOf):
-        for c in cond.any:
-            yield from _tests(c)
-    elif isinstance(cond, Not):
-        yield from _tests(cond.not_)
-    elif isinstance(cond, FactTest):
-        yield cond
-    elif isinstance(cond, Ref) or cond is None:
-        return  # a definition carries its own interpretation
-
-
 def _interpretation_warnings(loaded: LoadedRuleSet) -> list[Finding]:
     out = []
     for item in loaded.rules:
         if item.origin != loaded.id or item.rule.interpretation:
             continue
-        tests = [t for t in _tests(item.rule.when) if t.comparison in THRESHOLDS]
+        tests = [t for t in fact_tests(item.rule.when) if t.comparison in THRESHOLDS]  # refs carry their own
         if tests:
             out.append(Finding("warning", Problem(
                 item.file, item.line, 5,

@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from collections.abc import Iterator
 
 from dateutil.relativedelta import relativedelta
 
 from .evaluator import DERIVED_FROM, FactsInput, RuleSet, coerce_facts
 from .facts import VOCABULARY, FactKind
-from .schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref
+from .schema import fact_tests
 
 
 @dataclass(frozen=True)
@@ -119,22 +118,7 @@ def _constants(ruleset: RuleSet) -> dict[str, list[Any]]:
     definitions = ruleset.loaded.definitions
     for item in ruleset.loaded.rules:
         if item.rule.when is not None:
-            for test in _tests(item.rule.when, definitions):
+            for test in fact_tests(item.rule.when, definitions):
                 values = test.value if isinstance(test.value, list) else [test.value]
                 found.setdefault(test.fact, []).extend(v for v in values if not isinstance(v, bool) or test.comparison != "known")
     return found
-
-
-def _tests(cond: Condition, definitions: dict[str, Definition]) -> Iterator[FactTest]:
-    if isinstance(cond, AllOf):
-        for c in cond.all:
-            yield from _tests(c, definitions)
-    elif isinstance(cond, AnyOf):
-        for c in cond.any:
-            yield from _tests(c, definitions)
-    elif isinstance(cond, Not):
-        yield from _tests(cond.not_, definitions)
-    elif isinstance(cond, Ref):
-        yield from _tests(definitions[cond.ref].when, definitions)
-    else:
-        yield cond
