@@ -74,6 +74,7 @@ def test_contradictory_conclusions(draft: Path) -> None:
     draft.write_text(MUNICIPAL_HEADER + GOOD_RULE + other, encoding="utf-8")
     code, out, _ = cli("validate", str(draft))
     assert code == 1 and "contradictory conclusions: support form 'group'" in out
+    assert "(rules form.group, form.group_too)" in out
 
 
 def test_threshold_without_interpretation_is_a_warning(draft: Path) -> None:

@@ -108,8 +108,10 @@ def _reachability(loaded: LoadedRuleSet) -> list[Finding]:
         forms: dict[str, str] = {}
         for form in decision.support_forms:
             if form.form in forms and forms[form.form] != form.status and form.form not in contradictions:
-                rules = [t.rule_id for t in decision.trace if t.fired and t.kind == "support_form"]
-                item = next(r for r in loaded.rules if r.rule.id in rules)
+                concluding = {r.rule.id: r for r in loaded.rules
+                              if r.rule.support_form is not None and r.rule.support_form.form == form.form}
+                rules = [t.rule_id for t in decision.trace if t.fired and t.rule_id in concluding]
+                item = concluding[rules[0]]
                 contradictions[form.form] = Problem(
                     item.file, item.line, 5,
                     f"contradictory conclusions: support form {form.form!r} is both {forms[form.form]} and "
