@@ -110,5 +110,65 @@ def test_memos_stay_bounded() -> None:
     ruleset = sps_rules.load_ruleset("roskilde")
     for facts in citizens(3000, seed=11):
         ruleset.evaluate(facts, check_dates=False)
-    assert all(len(memo) <= memo.limit for memo in ruleset._trace_memo)
+    assert len(ruleset._unknown_memo) <= ruleset._unknown_memo.limit
     assert len(ruleset._deadline_memo) <= ruleset._deadline_memo.limit
+
+
+def test_trusted_construction_equals_model_construct() -> None:
+    from sps_rules.decision import Decision
+
+    decision = sps_rules.evaluate("roskilde", EXAMPLE)
+    fields = dict(decision.__dict__)
+    assert list(fields) == list(Decision.model_fields), "the evaluator must pass every field, in order"
+    constructed = Decision.model_construct(**fields)
+    assert Decision._trusted(dict(fields)) == constructed
+    assert Decision._trusted(dict(fields)).model_fields_set == constructed.model_fields_set
+    assert Decision._trusted(dict(fields)).to_json() == constructed.to_json()
+
+
+def test_each_trace_entry_names_the_facts_it_read() -> None:
+    decision = sps_rules.evaluate("roskilde", EXAMPLE)
+    age = decision.values_read("target.age")
+    assert age == {"birth_date": "1991-09-14", "age": 34}
+    assert decision.derived_facts == {"age": 34}
+    levels = next(e for e in decision.trace if "function_levels.mental_functions" in e.reads)
+    assert decision.values_read(levels)["function_levels.mental_functions"] == 3
+    needs = next(e for e in decision.trace if e.rule_id.startswith("need.") and "needs" in e.reads)
+    assert decision.values_read(needs)["needs"] == ["daily_structure", "finances", "mail", "social_relations"]
+    assert all(e.reads == () for e in decision.trace if e.kind == "principle")
+    with pytest.raises(KeyError, match="no rule 'nope'"):
+        decision.values_read("nope")
+
+
+def test_engine_fact_matches_the_vocabulary() -> None:
+    """The fast engine_fact agrees with the obvious construction from fact_values, path by path."""
+    from datetime import date
+
+    from sps_rules.compiler import code_key, engine_fact, engine_key
+    from sps_rules.facts import VOCABULARY, FactKind, fact_values
+    from sps_rules.population import citizens
+
+    for facts in citizens(300, seed=3, unknown_share=0.3):
+        citizen = sps_rules.CitizenFacts.model_validate(facts)
+        expected: dict[str, object] = {"sps": 1, "id": "citizen"}
+        for path, value in fact_values(citizen).items():
+            spec = VOCABULARY[path]
+            if value is None:
+                continue
+            if spec.kind is FactKind.DATE:
+                expected[engine_key(path)] = date.fromisoformat(str(value)).toordinal()
+            elif spec.kind is FactKind.CODES:
+                assert isinstance(value, tuple)
+                expected[engine_key(path)] = len(value)
+                expected.update({code_key(path, code): code in value for code in spec.codes})
+            else:
+                expected[engine_key(path)] = value
+        assert engine_fact(citizen) == expected
+
+
+def test_a_rule_both_true_and_false_is_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    rs = sps_rules.load_ruleset("roskilde")
+    n = len(rs.compiled.rules)
+    monkeypatch.setattr(rs.compiled, "run", lambda fact: ([True] * n, [False] * (n - 1) + [True]))
+    with pytest.raises(RuntimeError, match="internal error: rule .* is both true and false"):
+        rs.evaluate(EXAMPLE)

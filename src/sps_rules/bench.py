@@ -21,7 +21,6 @@ import durable_rules_engine as engine
 
 from .compiler import CompiledRuleSet, engine_fact
 from .evaluator import RuleSet, coerce_facts
-from .facts import fact_values
 from .loader import _load_uncached, rules_root, select
 from .population import citizens
 
@@ -86,7 +85,7 @@ def run(municipality: str, n: int = 20_000, *, seed: int = 85, rounds: int = 3) 
     people = list(citizens(n, seed=seed, assessment_date=loaded.header.valid_from))
     payloads = []
     for i, facts in enumerate(people):
-        fact = engine_fact(fact_values(coerce_facts(facts)))
+        fact = engine_fact(coerce_facts(facts))
         payloads.append(json.dumps({**fact, "sid": f"floor{i}", "id": "citizen"}, separators=(",", ":")))
 
     for facts in people[:500]:  # warm up both paths

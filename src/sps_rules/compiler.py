@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import threading
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .facts import VOCABULARY, FactKind, FactValue
+import orjson
+
+from .facts import VOCABULARY, CitizenFacts, FactKind
 from .loader import LoadedRule, LoadedRuleSet
 from .schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Rule, fact_tests
 
@@ -46,29 +49,43 @@ def code_key(path: str, code: str) -> str:
     return f"{engine_key(path)}__{code}"
 
 
-# (path, engine key, kind, [(code, code key)]) for every fact, computed once
-_LAYOUT = [
-    (path, engine_key(path), spec.kind, [(code, code_key(path, code)) for code in spec.codes])
-    for path, spec in VOCABULARY.items()
-]
+# The citizen's fields by how they become engine keys; a test checks that these cover VOCABULARY.
+_DATES = tuple(p for p, spec in VOCABULARY.items() if spec.kind is FactKind.DATE)
+_PLAIN = tuple(p for p, spec in VOCABULARY.items()
+               if spec.kind in (FactKind.BOOL, FactKind.LEVEL, FactKind.SLUG) and "." not in p)
+_THEME_KEYS = {p.split(".", 1)[1]: engine_key(p) for p in VOCABULARY if p.startswith("function_levels.")}
+_CODE_LISTS = tuple((p, {code: code_key(p, code) for code in spec.codes},
+                     {code_key(p, code): False for code in spec.codes})
+                    for p, spec in VOCABULARY.items() if spec.kind is FactKind.CODES)
 
 
-def engine_fact(values: dict[str, FactValue]) -> dict[str, Any]:
+def engine_fact(citizen: CitizenFacts) -> dict[str, Any]:
     """The durable-rules fact for a citizen: unknown facts are left out."""
-    fact: dict[str, Any] = {MARKER: 1}
-    for path, key, kind, codes in _LAYOUT:
-        value = values.get(path)
-        if value is None:
-            continue
-        if kind is FactKind.CODES:
-            present = set(value)  # type: ignore[arg-type]
-            fact[key] = len(present)  # the list is known (possibly empty)
-            for code, ckey in codes:
-                fact[ckey] = code in present
-        elif kind is FactKind.DATE:
-            fact[key] = date.fromisoformat(value).toordinal()  # type: ignore[arg-type]
-        else:
-            fact[key] = value
+    given = citizen.__dict__
+    fact: dict[str, Any] = {MARKER: 1, "id": "citizen"}
+    for path in _DATES:
+        day = given[path]
+        if day is not None:
+            fact[path] = day.toordinal()
+    age = citizen.age()
+    if age is not None:
+        fact["age"] = age
+    for path in _PLAIN:
+        value = given[path]
+        if value is not None:
+            fact[path] = value
+    levels = given["function_levels"]
+    if levels is not None:
+        for theme, level in levels.__dict__.items():
+            if level is not None:
+                fact[_THEME_KEYS[theme]] = level
+    for path, keys, all_false in _CODE_LISTS:
+        codes = given[path]
+        if codes is not None:
+            fact[path] = len(codes)  # the list is known (possibly empty); codes are unique
+            fact.update(all_false)
+            for code in codes:
+                fact[keys[code]] = True
     return fact
 
 
@@ -168,15 +185,19 @@ class CompiledRuleSet:
         translator = _Translator(loaded.definitions)
         definition: dict[str, Any] = {}
         rules: list[CompiledRule] = []
+        # Probe 2n matches when rule n's condition is true, probe 2n+1 when it is false. Every
+        # probe name has the same number of digits, so run() can cut the name from the start of
+        # an action's message, {"<name>":{"m":{...}}}, without parsing the rest.
+        width = len(str(2 * len(loaded.rules) + 1))
+        names = [str(10**width + probe) for probe in range(2 * len(loaded.rules))]
         for index, item in enumerate(loaded.rules):
             condition = _implicit_condition(item.rule)
             guard = {MARKER: 1}
-            # probe 2n matches when rule n's condition is true, probe 2n+1 when it is false
             if condition is None:
-                definition[str(2 * index)] = {"all": [{"m": guard}]}
+                definition[names[2 * index]] = {"all": [{"m": guard}]}
             else:
-                definition[str(2 * index)] = {"all": [{"m": {"$and": [guard, translator.true(condition)]}}]}
-                definition[str(2 * index + 1)] = {"all": [{"m": {"$and": [guard, translator.false(condition)]}}]}
+                definition[names[2 * index]] = {"all": [{"m": {"$and": [guard, translator.true(condition)]}}]}
+                definition[names[2 * index + 1]] = {"all": [{"m": {"$and": [guard, translator.false(condition)]}}]}
             reads = tuple(dict.fromkeys(t.fact for t in fact_tests(condition, loaded.definitions)))
             rules.append(CompiledRule(index, item, reads, condition is not None))
         self.rules: tuple[CompiledRule, ...] = tuple(rules)
@@ -185,31 +206,34 @@ class CompiledRuleSet:
         self._handle = _engine.create_ruleset(self.name, self.definition_json)
         self._lock = threading.Lock()
         self._sessions = itertools.count(1)
+        self._true_names = names[0::2]
+        self._false_names = names[1::2]  # a rule that always applies has a name that never fires
+        self._name_in = operator.itemgetter(slice(2, 3 + width))
 
-    def run(self, fact: dict[str, Any]) -> list[int]:
-        """Assert one citizen in a fresh session; return per rule what fired.
+    def run(self, fact: dict[str, Any]) -> tuple[list[bool], list[bool]]:
+        """Assert one citizen (from engine_fact) in a fresh session; return, per rule, whether its
+        true probe fired and whether its false probe fired (neither: unknown; both would be a bug).
 
-        For each rule: 0 nothing, 1 its true probe, 2 its false probe (3 would be both, a bug).
-        The session's state is deleted afterwards, also when something fails.
+        ``fact`` gets the session id under "sid". The session's state is deleted afterwards,
+        also when something fails.
         """
-        flags = [0] * len(self.rules)
+        messages = []
         with self._lock:
-            sid = str(next(self._sessions))
-            payload = json.dumps({**fact, "sid": sid, "id": "citizen"}, separators=(",", ":"))
+            fact["sid"] = sid = str(next(self._sessions))
+            payload = orjson.dumps(fact).decode()
             try:
                 result = _engine.assert_fact(self._handle, payload)
                 state_handle = result[1]
                 action = _engine.start_action_for_state(self._handle, state_handle)
                 message = action[1] if action else None
                 while message:
-                    # the message is {"<probe number>": {"m": <fact>}}; only the number matters.
-                    # A probe can fire once per matching branch of an $or; |= makes that harmless.
-                    probe = int(message[2:message.index('"', 2)])
-                    flags[probe >> 1] |= 1 + (probe & 1)
+                    messages.append(message)
                     message = _engine.complete_and_start_action(self._handle, state_handle)
             finally:
                 _engine.delete_state(self._handle, sid)
-        return flags
+        # A probe fires once per matching branch of an $or, so a name may repeat; a set is harmless.
+        fired = set(map(self._name_in, messages))
+        return list(map(fired.__contains__, self._true_names)), list(map(fired.__contains__, self._false_names))
 
 
 def _implicit_condition(rule: Rule) -> Condition | None:

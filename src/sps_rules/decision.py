@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .facts import CitizenFacts, FactValue, fact_values
 from .schema import DeadlineKind, Eligibility, SupportFormCode
 
 # The parts of a decision are frozen, slotted dataclasses: pydantic validates, serialises and
@@ -135,7 +136,8 @@ class TraceEntry:
     result: Annotated[Literal["true", "false", "unknown"], Field(description="The value of the rule's condition.")]
     fired: Annotated[bool, Field(description="Whether the rule's conclusion is part of the decision.")]
     note: str | None
-    facts: Annotated[dict[str, Any], Field(description="The fact values the rule read.")]
+    reads: Annotated[tuple[str, ...], Field(
+        description="The fact paths the rule read; their values are in the decision's facts_read.")]
     source: SourceRef
 
 
@@ -160,7 +162,31 @@ class Decision(BaseModel):
     conditions: list[DecisionCondition]
     assessments: list[Assessment]
     deadlines: list[Deadline]
-    trace: list[TraceEntry]
+    facts: CitizenFacts = Field(description="The facts the decision was made from, as validated (lists sorted, deduplicated).")
+    derived_facts: dict[str, Any] = Field(description="Facts computed from the given ones, e.g. age on the assessment date.")
+    trace: list[TraceEntry] = Field(
+        description="Every rule considered, in order: its result, whether it fired, the facts it read, its source.")
+
+    def values_read(self, entry: TraceEntry | str) -> dict[str, Any]:
+        """The fact values one trace entry (or rule id) read, e.g. {"birth_date": "1990-01-01", "age": 30}."""
+        if isinstance(entry, str):
+            found = next((e for e in self.trace if e.rule_id == entry), None)
+            if found is None:
+                raise KeyError(f"no rule {entry!r} in this decision's trace")
+            entry = found
+        values = fact_values(self.facts)
+        return {path: _plain(values[path]) for path in entry.reads}
+
+    @classmethod
+    def _trusted(cls, fields: dict[str, Any]) -> Decision:
+        """What model_construct(**fields) gives, without its per-field loop: for the evaluator,
+        which passes every field, already of the right type. A test checks the two agree."""
+        decision = cls.__new__(cls)
+        object.__setattr__(decision, "__dict__", fields)
+        object.__setattr__(decision, "__pydantic_fields_set__", set(fields))
+        object.__setattr__(decision, "__pydantic_extra__", None)
+        object.__setattr__(decision, "__pydantic_private__", None)
+        return decision
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Deterministic JSON: same facts and rule-set version give the same bytes."""
@@ -168,3 +194,7 @@ class Decision(BaseModel):
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+def _plain(value: FactValue) -> Any:
+    return list(value) if isinstance(value, tuple) else value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from collections.abc import Iterable
 
@@ -69,6 +70,8 @@ def _human(err: Any) -> str:
         return "unknown field; check its spelling against the CitizenFacts fields (sps-rules schema facts)"
     if kind == "missing":
         return "required field is missing"
+    if kind in ("greater_than_equal", "less_than_equal") and isinstance(err.get("input"), (str, date)):
+        return f"date {err['input']} is outside the plausible range 1900-01-01..2200-12-31"
     if kind == "literal_error":
         return f"{err['msg'].lower()} (got {err.get('input')!r})"
     message = str(err.get("msg", "invalid value"))

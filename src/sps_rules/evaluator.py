@@ -9,10 +9,11 @@ whose ``when_eligibility`` admits the outcome, with dates computed by ``dates``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import compress
+from operator import and_, getitem, itemgetter, or_
 from datetime import date
 from typing import Any
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from pydantic import ValidationError
 
@@ -35,9 +36,9 @@ from .decision import (
     TraceEntry,
 )
 from .errors import FactsError
-from .facts import CitizenFacts, FactValue, fact_values
+from .facts import NEED_CODES, REQUEST_CODES, CitizenFacts
 from .loader import LoadedRule, LoadedRuleSet
-from .schema import Period
+from .schema import Period, Rule
 from .version import __version__
 
 #: Derived facts and the given facts they come from, for the list of missing facts.
@@ -54,7 +55,7 @@ def coerce_facts(facts: FactsInput, *, source: str = "facts") -> CitizenFacts:
         if isinstance(facts, (str, bytes)):
             return CitizenFacts.model_validate_json(facts)
         if isinstance(facts, Mapping):
-            return CitizenFacts.model_validate(dict(facts))
+            return CitizenFacts.model_validate(facts if type(facts) is dict else dict(facts))
     except ValidationError as exc:
         raise FactsError.from_validation(exc, source=source) from None
     raise FactsError(f"expected a JSON object of citizen facts, got {type(facts).__name__}", source=source)
@@ -98,7 +99,7 @@ class _Plan:
     """Everything about one rule that does not depend on the citizen, built once per rule set."""
 
     index: int
-    rule_id: str
+    rule: Rule
     kind: str
     origin: str
     has_false: bool
@@ -108,11 +109,75 @@ class _Plan:
     source: SourceRef
     output: Any  # the prebuilt conclusion (support form, condition, ...) where it is static
     alt: Any = None  # for criteria: the not_met result; for requests: the exclusion
-    getter: Any = None  # itemgetter of the values this rule reads: a hashable memo key at C speed
+
+    def admits(self, eligibility: str) -> bool:
+        return self.gate is None or eligibility in self.gate
 
 
-_GETTERS: dict[tuple[str, ...], Any] = {}
-_TRUTH = ("unknown", "true", "false")
+ELIGIBILITIES = ("eligible", "not_eligible", "undetermined")
+_KINDS = ("support_form", "referral", "condition", "assessment")
+
+
+def _picker(positions: list[int]) -> Callable[[list[bool]], tuple[bool, ...]]:
+    """A C-speed function that picks these positions from a list, always as a tuple."""
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda flags: (flags[only],)
+    if not positions:
+        return lambda flags: ()
+    return itemgetter(*positions)
+
+
+class _Tables:
+    """Every citizen-independent part of a decision under one eligibility outcome, prebuilt.
+
+    A rule's result is known from two flags, t (its true probe fired) and f (its false probe
+    fired), so most parts are a lookup ``table[t][f]``. Only a few parts depend on the
+    citizen's values: unknown criteria (which facts are missing), deadlines (their dates),
+    needs and requests (which codes), and the fact values read.
+    """
+
+    def __init__(self, ruleset: RuleSet, eligibility: str):
+        plans = ruleset._plans
+        self.trace = [((self._entry(p, "false" if not p.has_false else "unknown", eligibility),
+                        self._entry(p, "false", eligibility)),
+                       (self._entry(p, "true", eligibility), None)) for p in plans]
+        self.outputs = {}
+        for kind in _KINDS:
+            chosen = [p for p in plans if p.kind == kind and p.admits(eligibility)]
+            self.outputs[kind] = (_picker([p.index for p in chosen]), [p.output for p in chosen])
+        self.deadlines = [p for p in plans if p.kind == "deadline" and p.admits(eligibility)]
+        self.needs = self._codes(ruleset._need_plans, NEED_CODES, eligibility)
+        self.requests = self._codes(ruleset._request_plans, REQUEST_CODES, eligibility)
+        self.exclusions = {code: (p.index, p.alt) for code, p in ruleset._request_plans.items()
+                           if code is not None and p.alt is not None and p.admits(eligibility)}
+
+    @staticmethod
+    def _entry(p: _Plan, result: str, eligibility: str) -> TraceEntry:
+        fired = result == "true" and p.admits(eligibility)
+        note = None
+        if result == "true" and not fired and p.gate is not None:
+            note = f"gælder kun ved eligibility {' eller '.join(p.gate)}; her {eligibility}"
+        return TraceEntry(rule_id=p.rule.id, kind=p.kind, origin=p.origin, result=result,  # type: ignore[arg-type]
+                          fired=fired, note=note, reads=p.trace_paths, source=p.source)
+
+    @staticmethod
+    def _codes(plans: dict[str | None, _Plan], codes: tuple[str, ...], eligibility: str) -> dict[str, Any]:
+        """Per code: (the rule's position, (result when it does not apply, result when it does))."""
+        fallback = plans[None]
+        table = {}
+        for code in codes:
+            found = plans.get(code)
+            off = _code_result(fallback, code)
+            on = _code_result(found, code) if found is not None and found.admits(eligibility) else off
+            table[code] = (found.index if found is not None else 0, (off, on))
+        return table
+
+
+def _code_result(p: _Plan, code: str) -> NeedResult | RequestResult:
+    if p.kind == "need":
+        return NeedResult(need=code, status=p.output, reason=p.rule.text, source=p.source)
+    return RequestResult(request=code, status=p.output, reason=p.rule.text, source=p.source)
 
 
 class RuleSet:
@@ -133,17 +198,17 @@ class RuleSet:
             notes=[*(loaded.base.header.notes if loaded.base else []), *header.notes],
         )
         self._plans = [self._plan(r) for r in self._compiled.rules]
-        self._sources = [p.source for p in self._plans]
-        self._need_plans = {r.loaded.rule.need.code: p for r, p in zip(self._compiled.rules, self._plans, strict=True)
-                            if r.loaded.rule.need is not None}
-        self._request_plans = {r.loaded.rule.request.code: p
-                               for r, p in zip(self._compiled.rules, self._plans, strict=True)
-                               if r.loaded.rule.request is not None}
-        principle = next(p for p, r in zip(self._plans, self._compiled.rules, strict=True)
-                         if r.loaded.rule.principle is not None)
-        self._principle = Statement(text=self._compiled.rules[principle.index].loaded.rule.text,
-                                    source=principle.source)
-        self._trace_memo = [_Bounded(256) for _ in self._plans]
+        self._need_plans: dict[str | None, _Plan] = {p.rule.need.code: p for p in self._plans if p.rule.need is not None}
+        self._request_plans: dict[str | None, _Plan] = {p.rule.request.code: p for p in self._plans
+                                                        if p.rule.request is not None}
+        principle = next(p for p in self._plans if p.rule.principle is not None)
+        self._principle = Statement(text=principle.rule.text, source=principle.source)
+        self._criteria = [p for p in self._plans if p.kind == "criterion"]
+        self._criteria_of = _picker([p.index for p in self._criteria])
+        # per criterion, by [t][f]: None (unknown: built per citizen), not met, met, None (a bug)
+        self._criterion_table = [((None, p.alt), (p.output, None)) for p in self._criteria]
+        self._tables = {e: _Tables(self, e) for e in ELIGIBILITIES}
+        self._unknown_memo = _Bounded(1024)
         self._deadline_memo = _Bounded(4096)
 
     def _plan(self, compiled: CompiledRule) -> _Plan:
@@ -174,11 +239,8 @@ class RuleSet:
                 referral = (Referral(to=target.to, legal_basis=target.legal_basis, reason=r.text, source=src)
                             if target is not None else None)
                 alt = Exclusion(request=r.request.code, reason=r.text, referral=referral, source=src)
-        if trace_paths and trace_paths not in _GETTERS:
-            _GETTERS[trace_paths] = itemgetter(*trace_paths)
         return _Plan(
-            index=compiled.index, rule_id=r.id, kind=r.kind, origin=item.origin,
-            has_false=compiled.has_false, getter=_GETTERS.get(trace_paths),
+            index=compiled.index, rule=r, kind=r.kind, origin=item.origin, has_false=compiled.has_false,
             reads=compiled.reads, trace_paths=trace_paths,
             gate=tuple(r.when_eligibility) if r.when_eligibility is not None else None,
             source=src, output=output, alt=alt,
@@ -238,141 +300,95 @@ class RuleSet:
                 f"{self.version} ({self.valid_from} to {self.valid_to or 'open end'}); "
                 f"use sps_rules.evaluate({self.id!r}, facts) to pick the version that applies"
             )
-        values = fact_values(citizen)
-        fired = self._compiled.run(engine_fact(values))
-        return self._assemble(citizen, values, fired)
+        true, false = self._compiled.run(engine_fact(citizen))
+        return self._assemble(citizen, true, false)
 
-    def _assemble(self, citizen: CitizenFacts, values: dict[str, FactValue], flags: list[int]) -> Decision:
-        # Every output object is immutable and either prebuilt per rule set or built with
-        # constructed directly (no validation) from values of the right types; tests check the result equals a fully
-        # validated Decision, byte for byte.
-        plans = self._plans
-        if 3 in flags:
-            raise RuntimeError(f"internal error: rule {plans[flags.index(3)].rule_id} is both true and false")
-        truth = [_TRUTH[flag] if flag or p.has_false else "false" for flag, p in zip(flags, plans, strict=True)]
+    def _assemble(self, citizen: CitizenFacts, true: list[bool], false: list[bool]) -> Decision:
+        # Every part is either prebuilt per rule set (see _Tables) or built from values of the
+        # right types without validation; a test checks the result equals a fully validated
+        # Decision, byte for byte.
+        if any(map(and_, true, false)):
+            both = next(i for i, (t, f) in enumerate(zip(true, false, strict=True)) if t and f)
+            raise RuntimeError(f"internal error: rule {self._plans[both].rule.id} is both true and false")
+        met, not_met = self._criteria_of(true), self._criteria_of(false)
+        eligibility = "not_eligible" if True in not_met else "eligible" if all(met) else "undetermined"
+        tables = self._tables[eligibility]
 
-        criteria: list[CriterionResult] = []
+        criteria = list(map(getitem, map(getitem, self._criterion_table, met), not_met))
         missing: dict[str, None] = {}
-        for p in plans:
-            if p.kind != "criterion":
-                continue
-            value = truth[p.index]
-            if value == "true":
-                criteria.append(p.output)
-            elif value == "false":
-                criteria.append(p.alt)
-            else:
-                lacking = [DERIVED_FROM.get(x, x) for x in p.reads if values.get(x) is None]
-                for path in lacking:
-                    missing[path] = None
-                rule = self._compiled.rules[p.index].loaded.rule
-                reason = (rule.criterion.unknown if rule.criterion and rule.criterion.unknown
-                          else "Kan ikke afgøres, fordi oplysninger mangler")
-                criteria.append(CriterionResult(
-                    id=p.rule_id, status="unknown", reason=f"{reason} (mangler: {', '.join(dict.fromkeys(lacking))})",
-                    source=p.source))
-        statuses = {c.status for c in criteria}
-        eligibility = "not_eligible" if "not_met" in statuses else "undetermined" if "unknown" in statuses else "eligible"
+        if not all(map(or_, met, not_met)):  # some criterion is unknown: its result depends on what is missing
+            for position, (result, p) in enumerate(zip(criteria, self._criteria, strict=True)):
+                if result is None:
+                    lacking = _lacking(p, citizen)
+                    criteria[position] = self._unknown(p, lacking)
+                    missing.update(dict.fromkeys(lacking))
 
-        applies: list[bool] = []
-        forms: list[SupportForm] = []
-        referrals: list[Referral] = []
-        conditions: list[DecisionCondition] = []
-        assessments: list[Assessment] = []
-        deadlines: list[Deadline] = []
-        for p in plans:
-            on = truth[p.index] == "true" and (p.gate is None or eligibility in p.gate)
-            applies.append(on)
-            if not on:
-                continue
-            kind = p.kind
-            if kind == "support_form":
-                forms.append(p.output)
-            elif kind == "referral":
-                referrals.append(p.output)
-            elif kind == "condition":
-                conditions.append(p.output)
-            elif kind == "assessment":
-                assessments.append(p.output)
-            elif kind == "deadline":
-                deadlines.append(self._deadline(p, values))
+        parts: dict[str, list[Any]] = {}
+        for kind, (pick, outputs) in tables.outputs.items():
+            parts[kind] = list(compress(outputs, pick(true)))
+        given = citizen.__dict__
+        memo = self._deadline_memo
+        deadlines = [memo.get((p.index, given[p.rule.deadline.anchor])) or self._deadline(p, citizen)  # type: ignore[union-attr]
+                     for p in tables.deadlines if true[p.index]]
+        needs = [pair[true[index]] for index, pair in map(tables.needs.__getitem__, given["needs"] or ())]
+        requests = [pair[true[index]] for index, pair in map(tables.requests.__getitem__, given["requests"] or ())]
+        exclusions = []
+        referrals = parts["referral"]
+        for code in given["requests"] or ():
+            found = tables.exclusions.get(code)
+            if found is not None and true[found[0]]:
+                exclusion = found[1]
+                exclusions.append(exclusion)
+                if exclusion.referral is not None:
+                    referrals.append(exclusion.referral)
+        trace = list(map(getitem, map(getitem, tables.trace, true), false))
+        return Decision._trusted({
+            "eligibility": eligibility,
+            "individual_assessment": self._principle,
+            "legal_basis": self._loaded.header.legal_basis,
+            "assessment_date": citizen.assessment_date,
+            "engine_version": __version__,
+            "ruleset": self._ref,
+            "criteria": criteria,
+            "missing_facts": list(missing),
+            "needs": needs,
+            "requests": requests,
+            "support_forms": parts["support_form"],
+            "exclusions": exclusions,
+            "referrals": referrals,
+            "conditions": parts["condition"],
+            "assessments": parts["assessment"],
+            "deadlines": deadlines,
+            "facts": citizen,
+            "derived_facts": {"age": citizen.age()},
+            "trace": trace,
+        })
 
-        needs = [self._need(code, applies) for code in (citizen.needs or ())]
-        requests = [self._request(code, applies) for code in (citizen.requests or ())]
-        exclusions: list[Exclusion] = []
-        for code in citizen.requests or ():
-            plan = self._request_plans.get(code)
-            if plan is not None and applies[plan.index] and plan.alt is not None:
-                exclusions.append(plan.alt)
-                if plan.alt.referral is not None:
-                    referrals.append(plan.alt.referral)
+    def _unknown(self, p: _Plan, lacking: tuple[str, ...]) -> CriterionResult:
+        key = (p.index, lacking)
+        cached = self._unknown_memo.get(key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        criterion = p.rule.criterion
+        reason = criterion.unknown if criterion is not None and criterion.unknown else "Kan ikke afgøres, fordi oplysninger mangler"
+        result = CriterionResult(id=p.rule.id, status="unknown", reason=f"{reason} (mangler: {', '.join(lacking)})",
+                                 source=p.source)
+        return self._unknown_memo.put(key, result)  # type: ignore[no-any-return]
 
-        trace = []
-        for p, result, fired in zip(plans, truth, applies, strict=True):
-            key = (result, fired, eligibility if result == "true" and not fired else None,
-                   p.getter(values) if p.getter is not None else ())
-            memo = self._trace_memo[p.index]
-            entry = memo.get(key)
-            trace.append(entry if entry is not None else self._trace(p, result, fired, eligibility, values, key))
-        return Decision.model_construct(
-            eligibility=eligibility,
-            individual_assessment=self._principle,
-            legal_basis=self._loaded.header.legal_basis,
-            assessment_date=citizen.assessment_date,
-            engine_version=__version__,
-            ruleset=self._ref,
-            criteria=criteria,
-            missing_facts=list(missing),
-            needs=needs,
-            requests=requests,
-            support_forms=forms,
-            exclusions=exclusions,
-            referrals=referrals,
-            conditions=conditions,
-            assessments=assessments,
-            deadlines=deadlines,
-            trace=trace,
-        )
-
-    def _trace(self, p: _Plan, result: str, fired: bool, eligibility: str, values: dict[str, FactValue],
-               key: Any) -> TraceEntry:
-        note = None
-        if result == "true" and not fired and p.gate is not None:
-            note = f"gælder kun ved eligibility {' eller '.join(p.gate)}; her {eligibility}"
-        facts = {path: _plain(values.get(path)) for path in p.trace_paths}
-        entry = TraceEntry(rule_id=p.rule_id, kind=p.kind, origin=p.origin, result=result,  # type: ignore[arg-type]
-                           fired=fired, note=note, facts=facts, source=p.source)
-        return self._trace_memo[p.index].put(key, entry)  # type: ignore[no-any-return]
-
-    def _need(self, code: str, applies: list[bool]) -> NeedResult:
-        found = self._need_plans.get(code)
-        p = found if found is not None and applies[found.index] else self._need_plans[None]
-        return NeedResult(need=code, status=p.output, reason=self._text(p), source=p.source)
-
-    def _request(self, code: str, applies: list[bool]) -> RequestResult:
-        found = self._request_plans.get(code)
-        p = found if found is not None and applies[found.index] else self._request_plans[None]
-        return RequestResult(request=code, status=p.output, reason=self._text(p), source=p.source)
-
-    def _text(self, p: _Plan) -> str:
-        return self._compiled.rules[p.index].loaded.rule.text
-
-    def _deadline(self, p: _Plan, values: dict[str, FactValue]) -> Deadline:
-        rule = self._compiled.rules[p.index].loaded.rule
-        spec = rule.deadline
+    def _deadline(self, p: _Plan, citizen: CitizenFacts) -> Deadline:
+        spec = p.rule.deadline
         assert spec is not None
-        raw = values.get(spec.anchor)
-        key = (p.index, raw)
+        anchor: date | None = getattr(citizen, spec.anchor)
+        key = (p.index, anchor)
         cached = self._deadline_memo.get(key)
         if cached is not None:
             return cached  # type: ignore[no-any-return]
-        if raw is None:
+        if anchor is None:
             deadline = Deadline(
                 kind=spec.kind, due=None, earliest=None, anchor=spec.anchor, anchor_date=None,
                 status="missing_anchor", counting=f"Kan ikke beregnes: {spec.anchor} er ikke oplyst. Datoen gættes ikke.",
-                reason=rule.text, source=p.source)
+                reason=p.rule.text, source=p.source)
             return self._deadline_memo.put(key, deadline)  # type: ignore[no-any-return]
-        anchor = date.fromisoformat(str(raw))
         due = _add(anchor, spec.add)
         counting = f"{spec.anchor} {anchor.isoformat()} + {_period_text(spec.add)} = {due.isoformat()}"
         if spec.next_weekday:
@@ -388,9 +404,20 @@ class RuleSet:
                         f"{earliest.isoformat()}; senest {counting}")
         deadline = Deadline(
             kind=spec.kind, due=due, earliest=earliest, anchor=spec.anchor, anchor_date=anchor, status="computed",
-            counting=counting, reason=rule.text, source=p.source)
+            counting=counting, reason=p.rule.text, source=p.source)
         return self._deadline_memo.put(key, deadline)  # type: ignore[no-any-return]
 
 
-def _plain(value: FactValue) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+def _lacking(p: _Plan, citizen: CitizenFacts) -> tuple[str, ...]:
+    """The given facts whose absence leaves this rule unknown (age is missing when birth_date is)."""
+    given = citizen.__dict__
+    levels = given["function_levels"]
+    lacking = []
+    for path in p.reads:
+        path = DERIVED_FROM.get(path, path)
+        if path.startswith("function_levels."):
+            if levels is None or levels.__dict__[path[16:]] is None:
+                lacking.append(path)
+        elif given[path] is None:
+            lacking.append(path)
+    return tuple(dict.fromkeys(lacking))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -68,6 +68,8 @@ Level = Literal[0, 1, 2, 3, 4]
 
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2200, 12, 31)
+#: A date in the plausible range (checked by pydantic-core; FactsError words the message).
+Day = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 
 
 class FunctionLevels(BaseModel):
@@ -95,8 +97,8 @@ class CitizenFacts(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
-    assessment_date: date = Field(description="Day of assessment; picks the rule set version; age is computed on it.")
-    birth_date: date | None = None
+    assessment_date: Day = Field(description="Day of assessment; picks the rule set version; age is computed on it.")
+    birth_date: Day | None = None
     resident_municipality: str | None = Field(
         default=None,
         pattern=r"^[a-z][a-z0-9_]{0,63}$",
@@ -120,27 +122,13 @@ class CitizenFacts(BaseModel):
     )
     needs: tuple[NeedCode, ...] | None = None
     requests: tuple[RequestCode, ...] | None = None
-    support_start_date: date | None = None
-    last_support_used_date: date | None = None
-    decision_notified_date: date | None = Field(default=None, description="The day the citizen received the decision.")
-    complaint_received_date: date | None = Field(
+    support_start_date: Day | None = None
+    last_support_used_date: Day | None = None
+    decision_notified_date: Day | None = Field(default=None, description="The day the citizen received the decision.")
+    complaint_received_date: Day | None = Field(
         default=None, description="The day the municipality received a complaint."
     )
     home_is_safe_workplace: bool | None = Field(default=None, description="For support given in the home.")
-
-    @field_validator(
-        "assessment_date",
-        "birth_date",
-        "support_start_date",
-        "last_support_used_date",
-        "decision_notified_date",
-        "complaint_received_date",
-    )
-    @classmethod
-    def _plausible_date(cls, value: date | None) -> date | None:
-        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
-            raise ValueError(f"date {value.isoformat()} is outside the plausible range 1900-01-01..2200-12-31")
-        return value
 
     @field_validator("needs", "requests")
     @classmethod
@@ -240,10 +228,18 @@ def fact_values(facts: CitizenFacts) -> dict[str, FactValue]:
         "complaint_received_date": _iso(facts.complaint_received_date),
         "home_is_safe_workplace": facts.home_is_safe_workplace,
     }
-    for theme in THEMES:
-        values[f"function_levels.{theme}"] = getattr(levels, theme) if levels is not None else None
+    if levels is None:
+        values.update(_NO_LEVELS)
+    else:
+        for theme, level in levels.__dict__.items():
+            values[_THEME_PATHS[theme]] = level
     return values
+
+
+_THEME_PATHS = {theme: f"function_levels.{theme}" for theme in THEMES}
+_NO_LEVELS = dict.fromkeys(_THEME_PATHS.values())
 
 
 def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
+
