@@ -14,12 +14,13 @@ import platform
 import resource
 import statistics
 import time
+from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import durable_rules_engine as engine
 
-from .compiler import CompiledRuleSet, engine_fact
+from .compiler import CompiledRuleSet, drain, engine_fact
 from .evaluator import RuleSet, coerce_facts
 from .loader import _load_uncached, rules_root, select
 from .population import citizens
@@ -62,13 +63,9 @@ def machine() -> str:
 
 
 def _floor_once(compiled: CompiledRuleSet, payload: str, sid: str) -> None:
+    """The bare engine: assert, drain every action (the same way the evaluator does), delete."""
     handle = compiled._handle
-    result = engine.assert_fact(handle, payload)
-    state = result[1]
-    action = engine.start_action_for_state(handle, state)
-    message = action[1] if action else None
-    while message:
-        message = engine.complete_and_start_action(handle, state)
+    deque(drain(handle, engine.assert_fact(handle, payload)[1]), maxlen=0)
     engine.delete_state(handle, sid)
 
 

@@ -13,12 +13,14 @@ present only when the list is known, plus the list's length under its own key.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import operator
 import threading
 from dataclasses import dataclass
 from datetime import date
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -38,6 +40,9 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
     ) from exc
 
 Expr = dict[str, Any]
+#: What run() reports per rule: no probe fired (unknown, or false for a rule that always
+#: applies), the true probe fired, the false probe fired.
+NONE, TRUE, FALSE = 0, 1, 2
 MARKER = "sps"  # every citizen fact carries sps=1; durable's own state object does not
 
 
@@ -206,34 +211,47 @@ class CompiledRuleSet:
         self._handle = _engine.create_ruleset(self.name, self.definition_json)
         self._lock = threading.Lock()
         self._sessions = itertools.count(1)
-        self._true_names = names[0::2]
-        self._false_names = names[1::2]  # a rule that always applies has a name that never fires
+        self._probe_names = names
         self._name_in = operator.itemgetter(slice(2, 3 + width))
+        self._state_of = {name: (probe // 2, FALSE if probe % 2 else TRUE) for probe, name in enumerate(names)}
+        self._no_states = dict.fromkeys(range(len(rules)), NONE)
 
-    def run(self, fact: dict[str, Any]) -> tuple[list[bool], list[bool]]:
-        """Assert one citizen (from engine_fact) in a fresh session; return, per rule, whether its
-        true probe fired and whether its false probe fired (neither: unknown; both would be a bug).
+    def run(self, fact: dict[str, Any]) -> list[int]:
+        """Assert one citizen (from engine_fact) in a fresh session; return per rule which of
+        its probes fired: NONE, TRUE or FALSE.
 
         ``fact`` gets the session id under "sid". The session's state is deleted afterwards,
         also when something fails.
         """
-        messages = []
         with self._lock:
             fact["sid"] = sid = str(next(self._sessions))
             payload = orjson.dumps(fact).decode()
             try:
-                result = _engine.assert_fact(self._handle, payload)
-                state_handle = result[1]
-                action = _engine.start_action_for_state(self._handle, state_handle)
-                message = action[1] if action else None
-                while message:
-                    messages.append(message)
-                    message = _engine.complete_and_start_action(self._handle, state_handle)
+                state_handle = _engine.assert_fact(self._handle, payload)[1]
+                # A probe fires once per matching branch of an $or, so a name may repeat: a set is harmless.
+                fired = set(map(self._name_in, drain(self._handle, state_handle)))
             finally:
                 _engine.delete_state(self._handle, sid)
-        # A probe fires once per matching branch of an $or, so a name may repeat; a set is harmless.
-        fired = set(map(self._name_in, messages))
-        return list(map(fired.__contains__, self._true_names)), list(map(fired.__contains__, self._false_names))
+        states = self._no_states.copy()
+        states.update(map(self._state_of.__getitem__, fired))
+        result = list(states.values())
+        if len(fired) != len(result) - result.count(NONE):  # some rule fired both its probes
+            names = self._probe_names
+            both = next(r.loaded.rule.id for r in self.rules if {names[2 * r.index], names[2 * r.index + 1]} <= fired)
+            raise RuntimeError(f"internal error: rule {both} is both true and false")
+        return result
+
+
+def drain(handle: int, state_handle: int) -> Iterator[str]:
+    """The messages of every action the engine has ready for a session, each completed in turn.
+
+    The C module is driven directly: start_action_for_state gives the first action,
+    complete_and_start_action completes it and gives the next, None when there are no more.
+    """
+    first = _engine.start_action_for_state(handle, state_handle)
+    if not first:
+        return iter(())
+    return itertools.chain((first[1],), iter(functools.partial(_engine.complete_and_start_action, handle, state_handle), None))
 
 
 def _implicit_condition(rule: Rule) -> Condition | None:

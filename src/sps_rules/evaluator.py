@@ -9,15 +9,14 @@ whose ``when_eligibility`` admits the outcome, with dates computed by ``dates``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import compress
-from operator import and_, getitem, itemgetter, or_
+from operator import getitem, itemgetter
 from datetime import date
 from typing import Any
 from collections.abc import Callable, Mapping
 
 from pydantic import ValidationError
 
-from .compiler import CompiledRuleSet, CompiledRule, compile_ruleset, engine_fact
+from .compiler import FALSE, NONE, TRUE, CompiledRule, CompiledRuleSet, compile_ruleset, engine_fact
 from .dates import add_period, describe_day, next_weekday
 from .decision import (
     Assessment,
@@ -118,7 +117,7 @@ ELIGIBILITIES = ("eligible", "not_eligible", "undetermined")
 _KINDS = ("support_form", "referral", "condition", "assessment")
 
 
-def _picker(positions: list[int]) -> Callable[[list[bool]], tuple[bool, ...]]:
+def _picker(positions: list[int]) -> Callable[[list[int]], tuple[int, ...]]:
     """A C-speed function that picks these positions from a list, always as a tuple."""
     if len(positions) == 1:
         only = positions[0]
@@ -131,21 +130,22 @@ def _picker(positions: list[int]) -> Callable[[list[bool]], tuple[bool, ...]]:
 class _Tables:
     """Every citizen-independent part of a decision under one eligibility outcome, prebuilt.
 
-    A rule's result is known from two flags, t (its true probe fired) and f (its false probe
-    fired), so most parts are a lookup ``table[t][f]``. Only a few parts depend on the
+    A rule's result is known from which of its probes fired (compiler.NONE, TRUE or FALSE), so
+    most parts are a lookup ``table[state]``. Only a few parts depend on the
     citizen's values: unknown criteria (which facts are missing), deadlines (their dates),
-    needs and requests (which codes), and the fact values read.
+    and needs and requests (which codes). Trace entries name the facts they read; the values
+    stand once in the decision.
     """
 
     def __init__(self, ruleset: RuleSet, eligibility: str):
         plans = ruleset._plans
-        self.trace = [((self._entry(p, "false" if not p.has_false else "unknown", eligibility),
-                        self._entry(p, "false", eligibility)),
-                       (self._entry(p, "true", eligibility), None)) for p in plans]
+        # by state: NONE (unknown, or false for a rule without a condition), TRUE, FALSE
+        self.trace = [(self._entry(p, "unknown" if p.has_false else "false", eligibility),
+                       self._entry(p, "true", eligibility), self._entry(p, "false", eligibility)) for p in plans]
         self.outputs = {}
         for kind in _KINDS:
             chosen = [p for p in plans if p.kind == kind and p.admits(eligibility)]
-            self.outputs[kind] = (_picker([p.index for p in chosen]), [p.output for p in chosen])
+            self.outputs[kind] = (_picker([p.index for p in chosen]), [(None, p.output, None) for p in chosen])
         self.deadlines = [p for p in plans if p.kind == "deadline" and p.admits(eligibility)]
         self.needs = self._codes(ruleset._need_plans, NEED_CODES, eligibility)
         self.requests = self._codes(ruleset._request_plans, REQUEST_CODES, eligibility)
@@ -163,14 +163,14 @@ class _Tables:
 
     @staticmethod
     def _codes(plans: dict[str | None, _Plan], codes: tuple[str, ...], eligibility: str) -> dict[str, Any]:
-        """Per code: (the rule's position, (result when it does not apply, result when it does))."""
+        """Per code: (the position of its rule, its result by that rule's state)."""
         fallback = plans[None]
         table = {}
         for code in codes:
             found = plans.get(code)
             off = _code_result(fallback, code)
             on = _code_result(found, code) if found is not None and found.admits(eligibility) else off
-            table[code] = (found.index if found is not None else 0, (off, on))
+            table[code] = (found.index if found is not None else 0, (off, on, off))
         return table
 
 
@@ -205,8 +205,8 @@ class RuleSet:
         self._principle = Statement(text=principle.rule.text, source=principle.source)
         self._criteria = [p for p in self._plans if p.kind == "criterion"]
         self._criteria_of = _picker([p.index for p in self._criteria])
-        # per criterion, by [t][f]: None (unknown: built per citizen), not met, met, None (a bug)
-        self._criterion_table = [((None, p.alt), (p.output, None)) for p in self._criteria]
+        # per criterion, by state: unknown (None: built per citizen, it names what is missing), met, not met
+        self._criterion_table = [(None, p.output, p.alt) for p in self._criteria]
         self._tables = {e: _Tables(self, e) for e in ELIGIBILITIES}
         self._unknown_memo = _Bounded(1024)
         self._deadline_memo = _Bounded(4096)
@@ -300,23 +300,20 @@ class RuleSet:
                 f"{self.version} ({self.valid_from} to {self.valid_to or 'open end'}); "
                 f"use sps_rules.evaluate({self.id!r}, facts) to pick the version that applies"
             )
-        true, false = self._compiled.run(engine_fact(citizen))
-        return self._assemble(citizen, true, false)
+        return self._assemble(citizen, self._compiled.run(engine_fact(citizen)))
 
-    def _assemble(self, citizen: CitizenFacts, true: list[bool], false: list[bool]) -> Decision:
+    def _assemble(self, citizen: CitizenFacts, states: list[int]) -> Decision:
         # Every part is either prebuilt per rule set (see _Tables) or built from values of the
         # right types without validation; a test checks the result equals a fully validated
         # Decision, byte for byte.
-        if any(map(and_, true, false)):
-            both = next(i for i, (t, f) in enumerate(zip(true, false, strict=True)) if t and f)
-            raise RuntimeError(f"internal error: rule {self._plans[both].rule.id} is both true and false")
-        met, not_met = self._criteria_of(true), self._criteria_of(false)
-        eligibility = "not_eligible" if True in not_met else "eligible" if all(met) else "undetermined"
+        criteria_states = self._criteria_of(states)
+        eligibility = ("not_eligible" if FALSE in criteria_states else "undetermined" if NONE in criteria_states
+                       else "eligible")
         tables = self._tables[eligibility]
 
-        criteria = list(map(getitem, map(getitem, self._criterion_table, met), not_met))
+        criteria = list(map(getitem, self._criterion_table, criteria_states))
         missing: dict[str, None] = {}
-        if not all(map(or_, met, not_met)):  # some criterion is unknown: its result depends on what is missing
+        if NONE in criteria_states:  # an unknown criterion's reason names what is missing
             for position, (result, p) in enumerate(zip(criteria, self._criteria, strict=True)):
                 if result is None:
                     lacking = _lacking(p, citizen)
@@ -325,23 +322,23 @@ class RuleSet:
 
         parts: dict[str, list[Any]] = {}
         for kind, (pick, outputs) in tables.outputs.items():
-            parts[kind] = list(compress(outputs, pick(true)))
+            parts[kind] = list(filter(None, map(getitem, outputs, pick(states))))
         given = citizen.__dict__
         memo = self._deadline_memo
         deadlines = [memo.get((p.index, given[p.rule.deadline.anchor])) or self._deadline(p, citizen)  # type: ignore[union-attr]
-                     for p in tables.deadlines if true[p.index]]
-        needs = [pair[true[index]] for index, pair in map(tables.needs.__getitem__, given["needs"] or ())]
-        requests = [pair[true[index]] for index, pair in map(tables.requests.__getitem__, given["requests"] or ())]
+                     for p in tables.deadlines if states[p.index] == TRUE]
+        needs = [results[states[index]] for index, results in map(tables.needs.__getitem__, given["needs"] or ())]
+        requests = [results[states[index]] for index, results in map(tables.requests.__getitem__, given["requests"] or ())]
         exclusions = []
         referrals = parts["referral"]
         for code in given["requests"] or ():
             found = tables.exclusions.get(code)
-            if found is not None and true[found[0]]:
+            if found is not None and states[found[0]] == TRUE:
                 exclusion = found[1]
                 exclusions.append(exclusion)
                 if exclusion.referral is not None:
                     referrals.append(exclusion.referral)
-        trace = list(map(getitem, map(getitem, tables.trace, true), false))
+        trace = list(map(getitem, tables.trace, states))
         return Decision._trusted({
             "eligibility": eligibility,
             "individual_assessment": self._principle,
