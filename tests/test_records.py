@@ -202,3 +202,29 @@ def test_why_not_finds_the_age_threshold() -> None:
     analysis = sps_rules.why_not("roskilde", facts)
     assert any(c.fact == "birth_date" and c.value == "2008-03-02" and c.eligibility == "eligible"
                for c in analysis.changes)
+
+
+def test_a_record_made_by_0_1_replays_and_names_what_differs(record_file: Path) -> None:
+    """0.1 kept the values each rule read inside its trace entry; replay still reads those records."""
+    from sps_rules.records import DecisionRecord
+
+    data = json.loads(record_file.read_text(encoding="utf-8"))
+    decision = data["decision"]
+    facts, derived = decision.pop("facts"), decision.pop("derived_facts")
+    flat = {**{k: v for k, v in facts.items() if not isinstance(v, dict)},
+            **{f"function_levels.{k}": v for k, v in (facts["function_levels"] or {}).items()}, **derived}
+    for entry in decision["trace"]:
+        entry["facts"] = {path: flat[path] for path in entry.pop("reads")}
+        if "support_need_level" in entry["facts"]:
+            entry["facts"]["support_need_level"] = 3  # what that decision read; the record's facts say 2
+    data["engine_version"] = decision["engine_version"] = "0.1.0"
+    data["record_sha256"] = DecisionRecord.model_validate(data).content_sha256()
+    old = record_file.with_name("old.json")
+    old.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+    code, out, _ = cli("replay", str(old))
+    assert code == 1
+    assert "altered" not in out
+    assert f"engine version differs: recorded 0.1.0, now {sps_rules.__version__}" in out
+    assert "fact support_need_level: the recorded decision read 3, the record's facts now give 2" in out
+    assert "trace:" in out
