@@ -137,7 +137,7 @@ class TraceEntry:
     fired: Annotated[bool, Field(description="Whether the rule's conclusion is part of the decision.")]
     note: str | None
     reads: Annotated[tuple[str, ...], Field(
-        description="The fact paths the rule read; their values are in the decision's facts_read.")]
+        description="The fact paths the rule read; their values stand in the decision's facts and derived_facts.")]
     source: SourceRef
 
 

@@ -242,4 +242,3 @@ _NO_LEVELS = dict.fromkeys(_THEME_PATHS.values())
 
 def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
-

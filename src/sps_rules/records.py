@@ -242,11 +242,13 @@ def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = N
 def _facts_changed(decision: dict[str, Any], values: dict[str, Any]) -> list[str]:
     """Facts whose value in the record differs from the value the recorded decision read."""
     read: dict[str, Any] = {}
-    for name, value in (decision.get("facts") or {}).items() if isinstance(decision.get("facts"), dict) else ():
-        if isinstance(value, dict):
-            read.update({f"{name}.{key}": inner for key, inner in value.items()})
-        elif value is not None or name in values:
-            read[name] = value
+    recorded = decision.get("facts")
+    if isinstance(recorded, dict):
+        for name, value in recorded.items():
+            if isinstance(value, dict):  # function_levels: compared theme by theme
+                read.update({f"{name}.{key}": inner for key, inner in value.items()})
+            else:
+                read[name] = value
     if isinstance(decision.get("derived_facts"), dict):
         read.update(decision["derived_facts"])
     for entry in decision.get("trace") or []:  # records made by 0.1 kept the values in each trace entry
