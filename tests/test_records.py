@@ -143,6 +143,7 @@ def test_explain_gives_danish_reasons_with_citations(record_file: Path) -> None:
     assert "Borgeren opfylder standardens kriterier" in out
     assert "konkret, individuel vurdering" in out
     assert "Serviceloven § 85" in out and "»er over 18 år og bosiddende i Roskilde Kommune«" in out
+    assert "target.age: opfyldt. Borgeren er fyldt 18 år. Oplysninger: birth_date 1991-09-14, age 34." in out
     assert "Klagefrist: senest 2026-04-07" in out and "Langfredag" in out
     assert "Til sagsbehandlerens konkrete, individuelle vurdering" in out
 

@@ -58,6 +58,25 @@ def _referral(referral: Referral) -> str:
     return referral.to + (f" ({referral.legal_basis})" if referral.legal_basis else "")
 
 
+def _read(d: Decision, rule_id: str) -> str:
+    """' Oplysninger: birth_date 1991-09-14, age 34.': the facts the rule read, for the caseworker to check."""
+    values = d.values_read(rule_id)
+    if not values:
+        return ""
+    shown = [f"{path} {_shown(value)}" for path, value in values.items()]
+    return " Oplysninger: " + ", ".join(shown) + "."
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "ikke oplyst"
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]" if value else "[ingen]"
+    return str(value)
+
+
 def build(d: Decision, why: WhyNot | None = None) -> tuple[str, list[Section]]:
     """The title and sections of the reasons for one decision."""
     r = d.ruleset
@@ -71,7 +90,7 @@ def build(d: Decision, why: WhyNot | None = None) -> tuple[str, list[Section]]:
     sections = [head]
     crit = Section("Kriterier", lead="Hvert kriterium, den regel der er anvendt, og den sætning i standarden den bygger på:")
     for c in d.criteria:
-        crit.items.append(Item(f"{c.id}: {STATUS_DA[c.status]}. {c.reason}", c.source))
+        crit.items.append(Item(f"{c.id}: {STATUS_DA[c.status]}. {c.reason}{_read(d, c.id)}", c.source))
     if d.missing_facts:
         crit.items.append(Item("Manglende oplysninger, der skal indhentes: " + ", ".join(d.missing_facts) + "."))
     sections.append(crit)
