@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import sps_rules
 from sps_rules.cli import main
-from sps_rules.population import citizens
+from sps_rules.model.population import citizens
 
 
 def write_input(path: Path, n: int, bad: dict[int, str]) -> list[dict[str, object]]:

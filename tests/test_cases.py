@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import sps_rules
-from sps_rules.testcases import CaseResult, case_files, load_cases, run_case
+from sps_rules.authoring.testcases import CaseResult, case_files, load_cases, run_case
 
 from .conftest import RULES
 

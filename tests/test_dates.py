@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from sps_rules.dates import add_period, is_working_day, next_weekday
+from sps_rules.model.dates import add_period, is_working_day, next_weekday
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import durable_rules_engine
 import pytest
 
 import sps_rules
-from sps_rules.compiler import compile_ruleset
+from sps_rules.engine.compiler import compile_ruleset
 
 from .conftest import ROOT
 
@@ -53,8 +53,8 @@ def test_session_state_is_deleted_when_evaluation_fails(monkeypatch: pytest.Monk
         deleted.append(sid)
         real_delete(handle, sid)
 
-    monkeypatch.setattr("sps_rules.compiler._engine.start_action_for_state", failing)
-    monkeypatch.setattr("sps_rules.compiler._engine.delete_state", recording_delete)
+    monkeypatch.setattr("sps_rules.engine.compiler._engine.start_action_for_state", failing)
+    monkeypatch.setattr("sps_rules.engine.compiler._engine.delete_state", recording_delete)
     with pytest.raises(RuntimeError, match="engine failure"):
         compiled.run({"sps": 1, "age": 30})
     assert len(deleted) == 1
@@ -93,8 +93,8 @@ def test_memory_stays_flat_over_100k_decisions() -> None:
 
 
 def test_fast_assembly_equals_a_fully_validated_decision() -> None:
-    from sps_rules.decision import Decision
-    from sps_rules.population import citizens
+    from sps_rules.model.decision import Decision
+    from sps_rules.model.population import citizens
 
     for municipality in ("roskilde", "gentofte", "faaborg_midtfyn"):
         ruleset = sps_rules.load_ruleset(municipality)
@@ -105,7 +105,7 @@ def test_fast_assembly_equals_a_fully_validated_decision() -> None:
 
 
 def test_memos_stay_bounded() -> None:
-    from sps_rules.population import citizens
+    from sps_rules.model.population import citizens
 
     ruleset = sps_rules.load_ruleset("roskilde")
     for facts in citizens(3000, seed=11):
@@ -115,7 +115,7 @@ def test_memos_stay_bounded() -> None:
 
 
 def test_trusted_construction_equals_model_construct() -> None:
-    from sps_rules.decision import Decision
+    from sps_rules.model.decision import Decision
 
     decision = sps_rules.evaluate("roskilde", EXAMPLE)
     fields = dict(decision.__dict__)
@@ -144,9 +144,9 @@ def test_engine_fact_matches_the_vocabulary() -> None:
     """The fast engine_fact agrees with the obvious construction from fact_values, path by path."""
     from datetime import date
 
-    from sps_rules.compiler import code_key, engine_fact, engine_key
-    from sps_rules.facts import VOCABULARY, FactKind, fact_values
-    from sps_rules.population import citizens
+    from sps_rules.engine.compiler import code_key, engine_fact, engine_key
+    from sps_rules.model.facts import VOCABULARY, FactKind, fact_values
+    from sps_rules.model.population import citizens
 
     for facts in citizens(300, seed=3, unknown_share=0.3):
         citizen = sps_rules.CitizenFacts.model_validate(facts)
@@ -167,7 +167,7 @@ def test_engine_fact_matches_the_vocabulary() -> None:
 
 
 def test_a_rule_both_true_and_false_is_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sps_rules.compiler import TRUE, engine_fact
+    from sps_rules.engine.compiler import TRUE, engine_fact
 
     compiled = sps_rules.load_ruleset("roskilde").compiled
     citizen = sps_rules.CitizenFacts.model_validate(EXAMPLE)
@@ -185,6 +185,6 @@ def test_a_rule_both_true_and_false_is_an_internal_error(monkeypatch: pytest.Mon
             return extra.pop()
         return message
 
-    monkeypatch.setattr("sps_rules.compiler._engine.complete_and_start_action", with_extra)
+    monkeypatch.setattr("sps_rules.engine.compiler._engine.complete_and_start_action", with_extra)
     with pytest.raises(RuntimeError, match=f"internal error: rule {target.loaded.rule.id} is both true and false"):
         compiled.run(engine_fact(citizen))

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from sps_rules import CitizenFacts, FactsError
-from sps_rules.evaluator import coerce_facts
+from sps_rules.engine.evaluator import coerce_facts
 
 BASE = {"assessment_date": "2026-03-02"}
 

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sps_rules
-from sps_rules.facts import NEED_CODES, REQUEST_CODES, THEMES
-from sps_rules.loader import fold
+from sps_rules.model.facts import NEED_CODES, REQUEST_CODES, THEMES
+from sps_rules.engine.loaded import fold
 
 MUNICIPALITIES = [rs.id for rs in sps_rules.list_rulesets()]
 maybe = lambda s: st.none() | s  # noqa: E731

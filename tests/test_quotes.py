@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sps_rules
-from sps_rules.loader import fold
+from sps_rules.engine.loaded import fold
 
 RULES = [
     pytest.param(item, id=f"{rs.id}@{rs.version}:{item.rule.id}")

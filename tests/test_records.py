@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import sps_rules
 from sps_rules.cli import main
-from sps_rules.records import RECORD_SCHEMA_VERSION, durable_rules_version
+from sps_rules.audit.records import RECORD_SCHEMA_VERSION, durable_rules_version
 
 from .conftest import ROOT, RULES
 
@@ -207,7 +207,7 @@ def test_why_not_finds_the_age_threshold() -> None:
 
 def test_a_record_made_by_0_1_replays_and_names_what_differs(record_file: Path) -> None:
     """0.1 kept the values each rule read inside its trace entry; replay still reads those records."""
-    from sps_rules.records import DecisionRecord
+    from sps_rules.audit.records import DecisionRecord
 
     data = json.loads(record_file.read_text(encoding="utf-8"))
     decision = data["decision"]

@@ -8,8 +8,8 @@ import pytest
 
 import sps_rules
 from sps_rules import RuleFileError, RuleSetNotFound
-from sps_rules.loader import load_file
-from sps_rules.yamlsafe import MAX_BYTES
+from sps_rules.engine.loader import load_file
+from sps_rules.engine.yamlsafe import MAX_BYTES
 
 from .conftest import GOOD_RULE, MUNICIPAL_HEADER
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from .evaluator import DERIVED_FROM, FactsInput, RuleSet, coerce_facts
-from .facts import VOCABULARY, FactKind
-from .schema import fact_tests
+from ..engine.tables import DERIVED_FROM
+from ..engine.evaluator import FactsInput, RuleSet, coerce_facts
+from ..engine.registry import load_ruleset
+from ..model.facts import VOCABULARY, FactKind
+from ..model.schema import fact_tests
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,8 @@ class WhyNot:
     fixes: list[Fix]  # single changes that make one failing criterion met
 
 
-def why_not(ruleset: RuleSet, facts: FactsInput) -> WhyNot:
+def analyse(ruleset: RuleSet, facts: FactsInput) -> WhyNot:
+    """Why-not under one given rule-set version (see ``why_not``)."""
     citizen = coerce_facts(facts)
     base = ruleset.evaluate(citizen, check_dates=False)
     given = citizen.model_dump(mode="json", exclude_none=True)
@@ -122,3 +126,13 @@ def _constants(ruleset: RuleSet) -> dict[str, list[Any]]:
                 values = test.value if isinstance(test.value, list) else [test.value]
                 found.setdefault(test.fact, []).extend(v for v in values if not isinstance(v, bool) or test.comparison != "known")
     return found
+
+
+def why_not(municipality: str, facts: FactsInput, *, root: Path | str | None = None) -> WhyNot:
+    """For a not_eligible or undetermined outcome: the deciding facts and the single changes that alter it.
+
+    Every change is found by re-evaluating a variant of the facts under the same version, so each
+    claim holds by construction. Takes the same facts as ``evaluate`` and raises as it does.
+    """
+    citizen = coerce_facts(facts)
+    return analyse(load_ruleset(municipality, citizen.assessment_date, root=root), citizen)

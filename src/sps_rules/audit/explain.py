@@ -10,8 +10,13 @@ import html
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .decision import Decision, Referral, SourceRef
+from ..engine.evaluator import FactsInput
+from ..engine.registry import load_ruleset_version
+from ..model.decision import Decision, Referral, SourceRef
+from ..model.errors import FactsError, UnknownFormat
+from .records import DecisionRecord
 from .whynot import WhyNot
+from .whynot import analyse as _why_not
 
 Format = Literal["text", "markdown", "html"]
 
@@ -166,8 +171,16 @@ def _value(value: object) -> str:
     return str(value)
 
 
-def explain(d: Decision, *, format: Format = "text", why: WhyNot | None = None) -> str:
-    """The decision's reasons as plain text, Markdown or a self-contained HTML page."""
+FORMATS: tuple[str, ...] = ("text", "markdown", "html")
+
+
+def render(d: Decision, *, format: Format = "text", why: WhyNot | None = None) -> str:
+    """The decision's reasons as plain text, Markdown or a self-contained HTML page.
+
+    Raises ``ValueError`` (an ``SpsRulesError``) for any other format.
+    """
+    if format not in FORMATS:
+        raise UnknownFormat(f"unknown format {format!r}; use one of: {', '.join(FORMATS)}")
     title, sections = build(d, why)
     if format == "markdown":
         return _markdown(title, sections)
@@ -177,7 +190,37 @@ def explain(d: Decision, *, format: Format = "text", why: WhyNot | None = None) 
 
 
 def to_text(d: Decision) -> str:
-    return explain(d)
+    return render(d)
+
+
+def explain(source: Decision | DecisionRecord, *, format: Format = "text", why_not: bool = False,
+            facts: FactsInput | None = None) -> str:
+    """Danish reasons for a decision (or a record's decision) as text, Markdown or HTML.
+
+    With ``why_not``, the facts that decide a negative or open outcome and the changes that
+    would alter it are added; they come from re-evaluating under the same rule-set version,
+    so they need the facts (a record carries them). Raises ``UnknownFormat`` for a format other
+    than ``text``, ``markdown`` or ``html`` and ``FactsError`` when ``why_not`` has no facts.
+
+    >>> import sps_rules
+    >>> d = sps_rules.evaluate("roskilde", {"assessment_date": "2026-03-02"})
+    >>> sps_rules.explain(d).splitlines()[0]
+    'Afgørelsesstøtte: socialpædagogisk støtte efter serviceloven § 85'
+    """
+    if format not in FORMATS:
+        raise UnknownFormat(f"unknown format {format!r}; use one of: {', '.join(FORMATS)}")
+    if isinstance(source, DecisionRecord):
+        decision = Decision.model_validate(source.decision)
+        facts = source.facts if facts is None else facts
+    else:
+        decision = source
+    analysis = None
+    if why_not and decision.eligibility != "eligible":
+        if facts is None:
+            raise FactsError("why_not needs the facts: pass facts=..., or explain a DecisionRecord")
+        ruleset = load_ruleset_version(decision.ruleset.id, decision.ruleset.version)
+        analysis = _why_not(ruleset, facts)
+    return render(decision, format=format, why=analysis)
 
 
 def _text(title: str, sections: list[Section]) -> str:

@@ -20,10 +20,10 @@ from typing import Any
 
 import durable_rules_engine as engine
 
-from .compiler import CompiledRuleSet, drain, engine_fact
-from .evaluator import RuleSet, coerce_facts
-from .loader import _load_uncached, rules_root, select
-from .population import citizens
+from ..engine.compiler import CompiledRuleSet, drain, engine_fact
+from ..engine.evaluator import RuleSet, coerce_facts
+from ..engine.loader import _load_uncached, rules_root, select
+from ..model.population import citizens
 
 
 @dataclass
@@ -70,7 +70,7 @@ def _floor_once(compiled: CompiledRuleSet, payload: str, sid: str) -> None:
 
 
 def run(municipality: str, n: int = 20_000, *, seed: int = 85, rounds: int = 3) -> BenchResult:
-    from . import _ruleset
+    from ..engine.registry import ruleset_for
 
     started = time.perf_counter()
     loaded = select(municipality, _today_for(municipality))
@@ -78,7 +78,7 @@ def run(municipality: str, n: int = 20_000, *, seed: int = 85, rounds: int = 3) 
     CompiledRuleSet(fresh)  # compile a fresh durable-rules ruleset, as a new process would
     load_ms = (time.perf_counter() - started) * 1000
 
-    ruleset: RuleSet = _ruleset(loaded)
+    ruleset: RuleSet = ruleset_for(loaded)
     people = list(citizens(n, seed=seed, assessment_date=loaded.header.valid_from))
     payloads = []
     for i, facts in enumerate(people):
@@ -118,6 +118,6 @@ def run(municipality: str, n: int = 20_000, *, seed: int = 85, rounds: int = 3) 
 
 
 def _today_for(municipality: str) -> Any:
-    from .loader import versions
+    from ..engine.loader import versions
 
     return versions(municipality)[-1].header.valid_from

@@ -19,17 +19,17 @@ are exact sets; ``referrals`` lists names of places referred to that must be pre
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
-from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .decision import Decision
-from .errors import FactsError, Problem, RuleFileError, SpsRulesError
-from .yamlsafe import location, read_yaml
+from ..engine.yamlsafe import location, read_yaml
+from ..model.decision import Decision
+from ..model.errors import FactsError, Problem, RuleFileError, SpsRulesError
 
 
 class _Strict(BaseModel):
@@ -111,23 +111,23 @@ def case_files(root: Path, ruleset: str | None = None) -> list[Path]:
 
 
 def run_case(case: Case, *, default_ruleset: str, file: str, line: int, root: Path | None = None) -> CaseResult:
-    from . import load_ruleset  # late import: the package imports this module's users
+    from ..engine.registry import load_ruleset
 
     result = CaseResult(file=file, line=line, case=case)
     ruleset_id = case.ruleset or default_ruleset
     try:
-        from .evaluator import coerce_facts
+        from ..engine.evaluator import coerce_facts
 
         facts = coerce_facts(case.facts, source=f"{file}:{line}")
         if case.version:
-            from .loader import versions
+            from ..engine.loader import versions
 
             match = [v for v in versions(ruleset_id, root) if v.version == case.version]
             if not match:
                 raise SpsRulesError(f"rule set {ruleset_id!r} has no version {case.version!r}")
-            from . import _ruleset
+            from ..engine.registry import ruleset_for
 
-            ruleset = _ruleset(match[0])
+            ruleset = ruleset_for(match[0])
             decision = ruleset.evaluate(facts, check_dates=False)
         else:
             decision = load_ruleset(ruleset_id, facts.assessment_date, root=root).evaluate(facts)
@@ -227,15 +227,15 @@ class Coverage:
 
 def sentences(text: str) -> list[str]:
     """The sentences of a source text, folded, for coverage (bullets and lines split too)."""
-    from .loader import fold
+    from ..engine.loaded import fold
 
     parts = re.split(r"[\n•\uf0b7]|(?<=[.!?])\s+", text)
     return [s for s in (fold(p) for p in parts) if len(s) >= 25]
 
 
 def coverage(results: list[CaseResult], root: Path | None = None) -> list[Coverage]:
-    from . import list_rulesets
-    from .loader import fold
+    from ..engine.loaded import fold
+    from ..engine.registry import list_rulesets
 
     fired: dict[tuple[str, str], set[str]] = {}
     for result in results:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from collections.abc import Iterable
 
 from pydantic import ValidationError
 
@@ -32,7 +32,7 @@ class Problem:
         return {"file": self.file, "line": self.line, "column": self.column, "message": self.message, "hint": self.hint}
 
 
-class RuleFileError(SpsRulesError):
+class RuleFileError(SpsRulesError, ValueError):
     """A rule file (or the rule set it belongs to) is invalid. Nothing of it was loaded."""
 
     def __init__(self, problems: Iterable[Problem]):
@@ -42,11 +42,11 @@ class RuleFileError(SpsRulesError):
         )
 
 
-class RuleSetNotFound(SpsRulesError):
+class RuleSetNotFound(SpsRulesError, LookupError):
     """No rule set, or no version of it, matches what was asked for."""
 
 
-class FactsError(SpsRulesError):
+class FactsError(SpsRulesError, ValueError):
     """Citizen facts are invalid. The message names the field and what is wrong."""
 
     def __init__(self, message: str, *, source: str = "facts", errors: tuple[dict[str, Any], ...] = ()):
@@ -80,5 +80,9 @@ def _human(err: Any) -> str:
     return f"{message} (got {err.get('input')!r})" if "input" in err and kind != "value_error" else message
 
 
-class RecordError(SpsRulesError):
+class RecordError(SpsRulesError, ValueError):
     """A decision record is corrupt or invalid."""
+
+
+class UnknownFormat(SpsRulesError, ValueError):
+    """An output format was asked for that the function does not write."""

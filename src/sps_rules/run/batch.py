@@ -39,8 +39,8 @@ class BatchSummary:
 
 def _evaluate_chunk(args: tuple[str, list[tuple[int, str]]]) -> list[tuple[int, str | None, str | None]]:
     """In a worker: (line number, output JSON or None, error or None) for each line."""
-    from . import evaluate
-    from .errors import SpsRulesError
+    from ..engine.registry import evaluate
+    from ..model.errors import SpsRulesError
 
     municipality, lines = args
     out: list[tuple[int, str | None, str | None]] = []
@@ -80,7 +80,7 @@ def run(municipality: str, source: Iterable[str], sink: IO[str], *, workers: int
         fail_fast: bool = False, on_bad: Callable[[BadLine], None] | None = None,
         on_progress: Callable[[int], None] | None = None) -> BatchSummary:
     """Evaluate every line of ``source`` and write the decisions to ``sink``, in order."""
-    from . import load_ruleset
+    from ..engine.registry import load_ruleset
 
     load_ruleset(municipality)  # fail early, in this process, if the rule set is unknown or invalid
     summary = BatchSummary()

@@ -22,12 +22,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .decision import Decision
-from .errors import FactsError, RecordError, RuleFileError, RuleSetNotFound
-from .evaluator import FactsInput, RuleSet, coerce_facts
-from .facts import fact_values
-from .loader import versions
-from .version import __version__
+from ..engine.evaluator import MAX_FACTS_BYTES, FactsInput, RuleSet, coerce_facts
+from ..engine.loader import versions
+from ..engine.registry import load_ruleset, ruleset_for
+from ..model.decision import Decision
+from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound
+from ..model.facts import fact_values
+from ..model.io import read_bounded
+from ..version import __version__
 
 RECORD_SCHEMA_VERSION: Literal["1"] = "1"
 MAX_RECORD_BYTES = 20_000_000
@@ -101,6 +103,8 @@ def make_record(ruleset: RuleSet, facts: FactsInput, *, created_at: datetime | N
 
 
 def _as_given(facts: FactsInput) -> dict[str, Any]:
+    if isinstance(facts, Path):
+        facts = read_bounded(facts, MAX_FACTS_BYTES, what="facts file", error=FactsError)
     if isinstance(facts, (str, bytes)):
         try:
             data = json.loads(facts)
@@ -114,6 +118,17 @@ def _as_given(facts: FactsInput) -> dict[str, Any]:
         raise FactsError("the facts must be a JSON object")
     coerce_facts(data)  # refuse bad facts before anything is written
     return data
+
+
+def record(municipality: str, facts: FactsInput, *, created_at: datetime | None = None,
+           root: Path | str | None = None) -> DecisionRecord:
+    """Evaluate and return a self-contained, hashed decision record (write it with ``.to_json()``).
+
+    Takes the same facts as ``evaluate``; raises ``FactsError`` and ``RuleSetNotFound`` as it does.
+    """
+    given = _as_given(facts)
+    citizen = coerce_facts(given)
+    return make_record(load_ruleset(municipality, citizen.assessment_date, root=root), given, created_at=created_at)
 
 
 def read_record(source: Path | str | bytes) -> DecisionRecord:
@@ -193,8 +208,6 @@ class ReplayResult:
 
 def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = None) -> ReplayResult:
     """Re-evaluate a record with the rule-set version it names and compare, field by field."""
-    from . import _ruleset  # late import: the package imports this module
-
     record = source if isinstance(source, DecisionRecord) else read_record(source)
     result = ReplayResult(reproduced=False)
     if record.content_sha256() != record.record_sha256:
@@ -212,7 +225,7 @@ def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = N
         result.problems.append(f"rule set {rid} has no version {version} any more; it cannot be replayed, "
                                "and no other version is used instead")
         return result
-    ruleset = _ruleset(match[0])
+    ruleset = ruleset_for(match[0])
     if ruleset.sha256 != record.ruleset.sha256:
         result.problems.append(
             f"rule set {rid} version {version} has changed since the record was made: sha256 recorded "

@@ -8,48 +8,43 @@ whose ``when_eligibility`` admits the outcome, with dates computed by ``dates``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from operator import getitem, itemgetter
+from collections.abc import Mapping
 from datetime import date
+from operator import getitem
+from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Mapping
 
 from pydantic import ValidationError
 
-from .compiler import FALSE, NONE, TRUE, CompiledRule, CompiledRuleSet, compile_ruleset, engine_fact
-from .dates import add_period, describe_day, next_weekday
-from .decision import (
-    Assessment,
+from ..model.dates import add_period, describe_day, next_weekday
+from ..model.decision import (
     CriterionResult,
-    Decision,
-    DecisionCondition,
     Deadline,
-    Exclusion,
-    NeedResult,
-    Referral,
-    RequestResult,
+    Decision,
     RuleSetRef,
-    SourceRef,
     Statement,
-    SupportForm,
-    TraceEntry,
 )
-from .errors import FactsError
-from .facts import NEED_CODES, REQUEST_CODES, CitizenFacts
-from .loader import LoadedRule, LoadedRuleSet
-from .schema import Period, Rule
-from .version import __version__
+from ..model.errors import FactsError
+from ..model.facts import CitizenFacts
+from ..model.io import read_bounded
+from ..model.schema import Period
+from ..version import __version__
+from .compiler import FALSE, NONE, TRUE, CompiledRuleSet, compile_ruleset, engine_fact
+from .loaded import LoadedRuleSet
+from .tables import DERIVED_FROM, ELIGIBILITIES, Bounded, Plan, Tables, make_plan, picker
 
-#: Derived facts and the given facts they come from, for the list of missing facts.
-DERIVED_FROM = {"age": "birth_date"}
-
-FactsInput = CitizenFacts | Mapping[str, Any] | str | bytes
+FactsInput = CitizenFacts | Mapping[str, Any] | str | bytes | Path
+#: The largest facts document read from a file or accepted as JSON text.
+MAX_FACTS_BYTES = 1_000_000
 
 
 def coerce_facts(facts: FactsInput, *, source: str = "facts") -> CitizenFacts:
-    """CitizenFacts from a model, a mapping or JSON text; a clear FactsError otherwise."""
+    """CitizenFacts from a model, a mapping, JSON text or a JSON file; a clear FactsError otherwise."""
     if isinstance(facts, CitizenFacts):
         return facts
+    if isinstance(facts, Path):
+        source = str(facts) if source == "facts" else source
+        facts = read_bounded(facts, MAX_FACTS_BYTES, what="facts file", error=FactsError)
     try:
         if isinstance(facts, (str, bytes)):
             return CitizenFacts.model_validate_json(facts)
@@ -58,12 +53,6 @@ def coerce_facts(facts: FactsInput, *, source: str = "facts") -> CitizenFacts:
     except ValidationError as exc:
         raise FactsError.from_validation(exc, source=source) from None
     raise FactsError(f"expected a JSON object of citizen facts, got {type(facts).__name__}", source=source)
-
-
-def _source(item: LoadedRule) -> SourceRef:
-    src = item.rule.source
-    return SourceRef(document=item.document.title, section=src.section, quote=src.quote,
-                     legal_reference=src.legal_reference)
 
 
 def _period_text(period: Period) -> str:
@@ -77,107 +66,6 @@ def _period_text(period: Period) -> str:
 
 def _add(anchor: date, period: Period) -> date:
     return add_period(anchor, years=period.years, months=period.months, weeks=period.weeks, days=period.days)
-
-
-class _Bounded(dict[Any, Any]):
-    """A memo that forgets everything when full, so memory stays flat over any number of citizens."""
-
-    def __init__(self, limit: int):
-        super().__init__()
-        self.limit = limit
-
-    def put(self, key: Any, value: Any) -> Any:
-        if len(self) >= self.limit:
-            self.clear()
-        self[key] = value
-        return value
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """Everything about one rule that does not depend on the citizen, built once per rule set."""
-
-    index: int
-    rule: Rule
-    kind: str
-    origin: str
-    has_false: bool
-    reads: tuple[str, ...]
-    trace_paths: tuple[str, ...]
-    gate: tuple[str, ...] | None
-    source: SourceRef
-    output: Any  # the prebuilt conclusion (support form, condition, ...) where it is static
-    alt: Any = None  # for criteria: the not_met result; for requests: the exclusion
-
-    def admits(self, eligibility: str) -> bool:
-        return self.gate is None or eligibility in self.gate
-
-
-ELIGIBILITIES = ("eligible", "not_eligible", "undetermined")
-_KINDS = ("support_form", "referral", "condition", "assessment")
-
-
-def _picker(positions: list[int]) -> Callable[[list[int]], tuple[int, ...]]:
-    """A C-speed function that picks these positions from a list, always as a tuple."""
-    if len(positions) == 1:
-        only = positions[0]
-        return lambda flags: (flags[only],)
-    if not positions:
-        return lambda flags: ()
-    return itemgetter(*positions)
-
-
-class _Tables:
-    """Every citizen-independent part of a decision under one eligibility outcome, prebuilt.
-
-    A rule's result is known from which of its probes fired (compiler.NONE, TRUE or FALSE), so
-    most parts are a lookup ``table[state]``. Only a few parts depend on the
-    citizen's values: unknown criteria (which facts are missing), deadlines (their dates),
-    and needs and requests (which codes). Trace entries name the facts they read; the values
-    stand once in the decision.
-    """
-
-    def __init__(self, ruleset: RuleSet, eligibility: str):
-        plans = ruleset._plans
-        # by state: NONE (unknown, or false for a rule without a condition), TRUE, FALSE
-        self.trace = [(self._entry(p, "unknown" if p.has_false else "false", eligibility),
-                       self._entry(p, "true", eligibility), self._entry(p, "false", eligibility)) for p in plans]
-        self.outputs = {}
-        for kind in _KINDS:
-            chosen = [p for p in plans if p.kind == kind and p.admits(eligibility)]
-            self.outputs[kind] = (_picker([p.index for p in chosen]), [(None, p.output, None) for p in chosen])
-        self.deadlines = [p for p in plans if p.kind == "deadline" and p.admits(eligibility)]
-        self.needs = self._codes(ruleset._need_plans, NEED_CODES, eligibility)
-        self.requests = self._codes(ruleset._request_plans, REQUEST_CODES, eligibility)
-        self.exclusions = {code: (p.index, p.alt) for code, p in ruleset._request_plans.items()
-                           if code is not None and p.alt is not None and p.admits(eligibility)}
-
-    @staticmethod
-    def _entry(p: _Plan, result: str, eligibility: str) -> TraceEntry:
-        fired = result == "true" and p.admits(eligibility)
-        note = None
-        if result == "true" and not fired and p.gate is not None:
-            note = f"gælder kun ved eligibility {' eller '.join(p.gate)}; her {eligibility}"
-        return TraceEntry(rule_id=p.rule.id, kind=p.kind, origin=p.origin, result=result,  # type: ignore[arg-type]
-                          fired=fired, note=note, reads=p.trace_paths, source=p.source)
-
-    @staticmethod
-    def _codes(plans: dict[str | None, _Plan], codes: tuple[str, ...], eligibility: str) -> dict[str, Any]:
-        """Per code: (the position of its rule, its result by that rule's state)."""
-        fallback = plans[None]
-        table = {}
-        for code in codes:
-            found = plans.get(code)
-            off = _code_result(fallback, code)
-            on = _code_result(found, code) if found is not None and found.admits(eligibility) else off
-            table[code] = (found.index if found is not None else 0, (off, on, off))
-        return table
-
-
-def _code_result(p: _Plan, code: str) -> NeedResult | RequestResult:
-    if p.kind == "need":
-        return NeedResult(need=code, status=p.output, reason=p.rule.text, source=p.source)
-    return RequestResult(request=code, status=p.output, reason=p.rule.text, source=p.source)
 
 
 class RuleSet:
@@ -197,54 +85,19 @@ class RuleSet:
             base=f"{loaded.base.id}@{loaded.base.version}" if loaded.base else None,
             notes=[*(loaded.base.header.notes if loaded.base else []), *header.notes],
         )
-        self._plans = [self._plan(r) for r in self._compiled.rules]
-        self._need_plans: dict[str | None, _Plan] = {p.rule.need.code: p for p in self._plans if p.rule.need is not None}
-        self._request_plans: dict[str | None, _Plan] = {p.rule.request.code: p for p in self._plans
+        self._plans = [make_plan(r) for r in self._compiled.rules]
+        self._need_plans: dict[str | None, Plan] = {p.rule.need.code: p for p in self._plans if p.rule.need is not None}
+        self._request_plans: dict[str | None, Plan] = {p.rule.request.code: p for p in self._plans
                                                         if p.rule.request is not None}
         principle = next(p for p in self._plans if p.rule.principle is not None)
         self._principle = Statement(text=principle.rule.text, source=principle.source)
         self._criteria = [p for p in self._plans if p.kind == "criterion"]
-        self._criteria_of = _picker([p.index for p in self._criteria])
+        self._criteria_of = picker([p.index for p in self._criteria])
         # per criterion, by state: unknown (None: built per citizen, it names what is missing), met, not met
         self._criterion_table = [(None, p.output, p.alt) for p in self._criteria]
-        self._tables = {e: _Tables(self, e) for e in ELIGIBILITIES}
-        self._unknown_memo = _Bounded(1024)
-        self._deadline_memo = _Bounded(4096)
-
-    def _plan(self, compiled: CompiledRule) -> _Plan:
-        item = compiled.loaded
-        r = item.rule
-        src = _source(item)
-        trace_paths = tuple(dict.fromkeys(
-            p for path in compiled.reads for p in ((DERIVED_FROM[path], path) if path in DERIVED_FROM else (path,))))
-        output: Any = None
-        alt: Any = None
-        if r.criterion is not None:
-            output = CriterionResult(id=r.id, status="met", reason=r.criterion.met, source=src)
-            alt = CriterionResult(id=r.id, status="not_met", reason=r.criterion.not_met, source=src)
-        elif r.support_form is not None:
-            output = SupportForm(form=r.support_form.form, status=r.support_form.status, reason=r.text, source=src)
-        elif r.referral is not None:
-            output = Referral(to=r.referral.to, legal_basis=r.referral.legal_basis, reason=r.text, source=src)
-        elif r.condition is not None:
-            output = DecisionCondition(id=r.id, category=r.condition.category, text=r.text, source=src)
-        elif r.assessment is not None:
-            output = Assessment(id=r.id, text=r.text, about=list(r.assessment.about), source=src)
-        elif r.need is not None:
-            output = r.need.status  # the result is built per need code
-        elif r.request is not None:
-            output = r.request.status
-            target = r.request.referral
-            if r.request.status == "excluded" and r.request.code is not None:
-                referral = (Referral(to=target.to, legal_basis=target.legal_basis, reason=r.text, source=src)
-                            if target is not None else None)
-                alt = Exclusion(request=r.request.code, reason=r.text, referral=referral, source=src)
-        return _Plan(
-            index=compiled.index, rule=r, kind=r.kind, origin=item.origin, has_false=compiled.has_false,
-            reads=compiled.reads, trace_paths=trace_paths,
-            gate=tuple(r.when_eligibility) if r.when_eligibility is not None else None,
-            source=src, output=output, alt=alt,
-        )
+        self._tables = {e: Tables(self._plans, self._need_plans, self._request_plans, e) for e in ELIGIBILITIES}
+        self._unknown_memo = Bounded(1024)
+        self._deadline_memo = Bounded(4096)
 
     # --- metadata ---
     @property
@@ -361,7 +214,7 @@ class RuleSet:
             "trace": trace,
         })
 
-    def _unknown(self, p: _Plan, lacking: tuple[str, ...]) -> CriterionResult:
+    def _unknown(self, p: Plan, lacking: tuple[str, ...]) -> CriterionResult:
         key = (p.index, lacking)
         cached = self._unknown_memo.get(key)
         if cached is not None:
@@ -372,7 +225,7 @@ class RuleSet:
                                  source=p.source)
         return self._unknown_memo.put(key, result)  # type: ignore[no-any-return]
 
-    def _deadline(self, p: _Plan, citizen: CitizenFacts) -> Deadline:
+    def _deadline(self, p: Plan, citizen: CitizenFacts) -> Deadline:
         spec = p.rule.deadline
         assert spec is not None
         anchor: date | None = getattr(citizen, spec.anchor)
@@ -405,7 +258,7 @@ class RuleSet:
         return self._deadline_memo.put(key, deadline)  # type: ignore[no-any-return]
 
 
-def _lacking(p: _Plan, citizen: CitizenFacts) -> tuple[str, ...]:
+def _lacking(p: Plan, citizen: CitizenFacts) -> tuple[str, ...]:
     """The given facts whose absence leaves this rule unknown (age is missing when birth_date is)."""
     given = citizen.__dict__
     levels = given["function_levels"]

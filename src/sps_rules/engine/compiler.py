@@ -18,16 +18,16 @@ import itertools
 import json
 import operator
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
 
-from .facts import VOCABULARY, CitizenFacts, FactKind
-from .loader import LoadedRule, LoadedRuleSet
-from .schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Rule, fact_tests
+from ..model.facts import VOCABULARY, CitizenFacts, FactKind
+from ..model.schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Rule, fact_tests
+from .loaded import LoadedRule, LoadedRuleSet
 
 try:
     import durable_rules_engine as _engine

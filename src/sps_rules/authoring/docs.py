@@ -8,9 +8,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .evaluator import RuleSet
-from .loader import LoadedRule
-from .schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref
+from ..engine.evaluator import RuleSet
+from ..engine.loaded import LoadedRule
+from ..model.schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref
 
 FACT_DA = {
     "assessment_date": "vurderingsdatoen", "birth_date": "fødselsdatoen", "age": "alderen",

@@ -1,99 +1,17 @@
-"""Policy staff's views across rule sets: one citizen everywhere (compare), and two versions side by side (diff)."""
+"""Two versions side by side (``sps-rules diff``): rule-level changes and their impact on a population."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .decision import Decision
-from .errors import RuleSetNotFound, SpsRulesError
-from .evaluator import FactsInput, RuleSet, coerce_facts
-from .loader import ruleset_ids, rules_root
-from .population import citizens
-
-BASELINE = "national"
-
-
-# --- compare: one citizen, every municipality ----------------------------------------------------
-
-
-@dataclass
-class Column:
-    ruleset: str
-    version: str | None
-    assessment_date: str
-    eligibility: str
-    missing_facts: list[str] = field(default_factory=list)
-    support_forms: list[str] = field(default_factory=list)
-    exclusions: list[str] = field(default_factory=list)
-    referrals: list[str] = field(default_factory=list)
-    deadlines: list[str] = field(default_factory=list)
-
-
-def summarise(d: Decision) -> Column:
-    return Column(
-        ruleset=d.ruleset.id, version=d.ruleset.version, assessment_date=d.assessment_date.isoformat(),
-        eligibility=d.eligibility, missing_facts=list(d.missing_facts),
-        support_forms=[f"{f.form} ({f.status})" for f in d.support_forms],
-        exclusions=[e.request + (f" → {e.referral.to}" if e.referral else "") for e in d.exclusions],
-        referrals=[r.to for r in d.referrals],
-        deadlines=[f"{x.kind} " + (f"{x.earliest}..{x.due}" if x.earliest else str(x.due or "ukendt anker"))
-                   for x in d.deadlines],
-    )
-
-
-def compare(facts: FactsInput, *, on: list[date] | None = None, root: Path | None = None) -> list[Column]:
-    """The citizen under every municipal rule set, on each date in ``on`` (default: the facts' own date)."""
-    from . import load_ruleset
-
-    citizen = coerce_facts(facts)
-    given = citizen.model_dump(mode="json", exclude_none=True)
-    columns = []
-    for day in on or [citizen.assessment_date]:
-        for rid in ruleset_ids(root or rules_root()):
-            if rid == BASELINE:
-                continue
-            try:
-                ruleset = load_ruleset(rid, day, root=root)
-            except RuleSetNotFound:
-                columns.append(Column(rid, None, day.isoformat(), "ingen version gælder denne dag"))
-                continue
-            columns.append(summarise(ruleset.evaluate({**given, "assessment_date": day.isoformat()})))
-    return columns
-
-
-ROWS = ("eligibility", "missing_facts", "support_forms", "exclusions", "referrals", "deadlines")
-
-
-def compare_text(columns: list[Column], width: int = 34) -> str:
-    def cell(value: Any) -> list[str]:
-        items = value if isinstance(value, list) else [value]
-        return [str(i)[:width] for i in items] or ["—"]
-
-    headers = [f"{c.ruleset} {c.version or ''}".strip() for c in columns]
-    dates = [c.assessment_date for c in columns]
-    label_w = 14
-    lines = [" " * label_w + " | ".join(h.ljust(width) for h in headers),
-             "dato".ljust(label_w) + " | ".join(d.ljust(width) for d in dates)]
-    lines.append("-" * len(lines[0]))
-    for row in ROWS:
-        cells = [cell(getattr(c, row)) for c in columns]
-        for i in range(max(len(x) for x in cells)):
-            label = row if i == 0 else ""
-            lines.append(label.ljust(label_w) + " | ".join((x[i] if i < len(x) else "").ljust(width) for x in cells))
-        lines.append("")
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def compare_json(columns: list[Column]) -> str:
-    return json.dumps([asdict(c) for c in columns], indent=2, ensure_ascii=False)
-
-
-# --- diff: two versions, rule by rule and by their impact ---------------------------------------
+from ..engine.evaluator import RuleSet
+from ..model.errors import RuleSetNotFound, SpsRulesError
+from ..model.population import citizens
+from .compare import ROWS, summarise
 
 
 @dataclass
@@ -213,7 +131,7 @@ def diff_json(d: RuleSetDiff) -> str:
 
 def resolve(spec: str) -> RuleSet:
     """A rule set from 'id@version', 'id' (newest version) or a path to a rule file."""
-    from . import load_ruleset, load_ruleset_file, load_ruleset_version
+    from ..engine.registry import load_ruleset, load_ruleset_file, load_ruleset_version
 
     if spec.endswith((".yaml", ".yml")) or Path(spec).is_file():
         return load_ruleset_file(spec)

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import Problem, RuleFileError, RuleSetNotFound
-from .evaluator import RuleSet
-from .loader import LoadedRuleSet, load_file, versions
-from .population import citizens
-from .schema import fact_tests
+from ..engine.evaluator import RuleSet
+from ..engine.loaded import LoadedRuleSet
+from ..engine.loader import load_file, versions
+from ..model.errors import Problem, RuleFileError, RuleSetNotFound
+from ..model.population import citizens
+from ..model.schema import fact_tests
 from .testcases import load_cases
 
 POPULATION = 1500
@@ -97,9 +98,9 @@ def _interpretation_warnings(loaded: LoadedRuleSet) -> list[Finding]:
 
 
 def _reachability(loaded: LoadedRuleSet) -> list[Finding]:
-    from . import _ruleset
+    from ..engine.registry import ruleset_for
 
-    ruleset: RuleSet = _ruleset(loaded)
+    ruleset: RuleSet = ruleset_for(loaded)
     fired: set[str] = set()
     contradictions: dict[str, Problem] = {}
     for facts in citizens(POPULATION, seed=85, assessment_date=loaded.header.valid_from):

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, RuleFileError
+from ..model.errors import Problem, RuleFileError
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40

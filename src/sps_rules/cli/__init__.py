@@ -1,0 +1,12 @@
+"""The ``sps-rules`` command line. Exit 0 on success, 2 with a one-line error for bad input.
+
+One module per layer of the package registers its commands on the group in ``base``.
+"""
+
+from __future__ import annotations
+
+from . import author, decide, run  # noqa: F401  (each registers its commands)
+from .base import main
+
+__all__ = ["main"]
+

@@ -1,0 +1,129 @@
+"""Commands for one decision: evaluate, replay, explain, list, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .. import evaluate as evaluate_facts
+from .. import explain as explain_decision
+from .. import list_rulesets, load_ruleset
+from ..audit.explain import to_text
+from ..audit.records import make_record, read_record
+from ..audit.records import replay as replay_record
+from ..model.errors import FactsError, RecordError, RuleFileError, SpsRulesError
+from ..model.facts import CitizenFacts
+from ..model.schema import rule_file_json_schema
+from .base import fail as _fail
+from .base import main
+from .base import read_facts as _read_facts
+
+
+@main.command()
+@click.argument("municipality")
+@click.argument("facts", metavar="FACTS.json|-")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--record", "record_file", type=click.Path(dir_okay=False, writable=True),
+              help="Also write a self-contained, hashed decision record to this file.")
+def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None) -> None:
+    """Evaluate one citizen's FACTS against MUNICIPALITY's rule set."""
+    name, data = _read_facts(facts)
+    try:
+        decision = evaluate_facts(municipality, data)
+        if record_file:
+            citizen_date = decision.assessment_date
+            record = make_record(load_ruleset(municipality, citizen_date), data)
+            Path(record_file).write_text(record.to_json(), encoding="utf-8")
+    except FactsError as exc:
+        _fail(f"{name}: {str(exc).split(': ', 1)[1]}")
+    except RuleFileError as exc:
+        _fail(str(exc).replace("\n", "; "))
+    except SpsRulesError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{record_file}: cannot write the record: {exc.strerror}")
+    click.echo(decision.to_json() if fmt == "json" else to_text(decision), nl=fmt == "json")
+
+
+@main.command()
+@click.argument("record_file", metavar="RECORD.json")
+def replay(record_file: str) -> None:
+    """Re-evaluate a decision record with the rule-set version it names.
+
+    Exit 0 "reproduced exactly"; 1 with a field-level diff when anything differs; 2 for a
+    corrupt or invalid record.
+    """
+    try:
+        result = replay_record(Path(record_file))
+    except RecordError as exc:
+        _fail(str(exc))
+    click.echo(result.report())
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("record_file", metavar="[RECORD.json]", required=False)
+@click.option("--facts", "facts_file", help="Facts JSON file (instead of a record).")
+@click.option("--municipality", help="Rule set to evaluate --facts against.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default="text", show_default=True)
+@click.option("--why-not", is_flag=True, help="Add the facts that decide the outcome and what would change it.")
+def explain(record_file: str | None, facts_file: str | None, municipality: str | None, fmt: str, why_not: bool) -> None:
+    """Danish reasons for a decision, fit for a decision letter, from a record or from facts."""
+    try:
+        if record_file and not facts_file:
+            record = read_record(Path(record_file))
+            click.echo(explain_decision(record, format=fmt, why_not=why_not), nl=False)  # type: ignore[arg-type]
+            return
+        if not (facts_file and municipality) or record_file:
+            _fail("give either RECORD.json, or both --facts FILE and --municipality NAME")
+        name, data = _read_facts(facts_file)
+        decision = evaluate_facts(municipality, data)
+        click.echo(explain_decision(decision, format=fmt, why_not=why_not, facts=data), nl=False)  # type: ignore[arg-type]
+    except FactsError as exc:
+        _fail(str(exc))
+    except (RecordError, RuleFileError) as exc:
+        _fail(str(exc).replace("\n", "; "))
+    except SpsRulesError as exc:
+        _fail(str(exc))
+
+
+@main.command(name="list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_command(fmt: str) -> None:
+    """List every rule set and its versions."""
+    try:
+        items = list_rulesets()
+    except SpsRulesError as exc:
+        _fail(str(exc).replace("\n", "; "))
+    if fmt == "json":
+        from pydantic import TypeAdapter
+
+        from ..model.decision import RuleSetRef
+
+        refs = TypeAdapter(list[RuleSetRef]).dump_python([item.ref for item in items], mode="json")
+        click.echo(json.dumps(refs, indent=2, ensure_ascii=False))
+        return
+    for item in items:
+        ref = item.ref
+        span = f"{ref.valid_from} .. {ref.valid_to or 'open'}"
+        base = f"  builds on {ref.base}" if ref.base else ""
+        click.echo(f"{ref.id:<16} {ref.version:<8} {span:<26} {ref.sha256[:12]}  {ref.title}{base}")
+
+
+@main.command()
+@click.argument("what", type=click.Choice(["rules", "facts", "cases", "decision"]), default="rules")
+def schema(what: str) -> None:
+    """Print the JSON Schema of rule files, citizen facts, test-case files or decisions."""
+    from ..authoring.testcases import cases_json_schema
+    from ..model.decision import Decision
+
+    document = {
+        "rules": rule_file_json_schema,
+        "facts": CitizenFacts.model_json_schema,
+        "cases": cases_json_schema,
+        "decision": Decision.model_json_schema,
+    }[what]()
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))

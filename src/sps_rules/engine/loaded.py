@@ -1,0 +1,72 @@
+"""What loading produces: a resolved rule set, its rules and source documents, and text folding for quotes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ..model.schema import Definition, Rule, RuleSetHeader
+
+# --- the loaded rule set ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    dated: str | None
+    file: Path
+    text: str
+    folded: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    rule: Rule
+    origin: str  # id of the rule set whose file defines it
+    file: str
+    line: int
+    document: Document
+
+
+@dataclass(frozen=True)
+class LoadedRuleSet:
+    """One version of one rule set, with its baseline merged in. Immutable."""
+
+    header: RuleSetHeader
+    path: Path
+    rules: tuple[LoadedRule, ...]
+    definitions: dict[str, Definition]
+    documents: dict[str, Document]
+    base: LoadedRuleSet | None
+    sha256: str
+    canonical: str = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.header.id
+
+    @property
+    def version(self) -> str:
+        return self.header.version
+
+    def covers(self, day: date) -> bool:
+        h = self.header
+        return h.valid_from <= day and (h.valid_to is None or day <= h.valid_to)
+
+
+# --- text folding for quote checks ------------------------------------------------------------
+
+_TAG = re.compile(r"<[^>]{0,400}>")
+_BULLETS = re.compile(r"[•\uf0b7\uf0a7▪◦·\u2022]|(?m:^\s*[-*]\s+)|\*\*")
+_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Text with HTML tags, bullets, bold markers and runs of whitespace folded to single spaces."""
+    text = _TAG.sub(" ", text)
+    text = _BULLETS.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()

@@ -1,0 +1,85 @@
+"""Finding and caching rule-set versions: one compiled ``RuleSet`` per content hash, per process."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from pathlib import Path
+
+from ..model.decision import Decision
+from ..model.errors import RuleSetNotFound
+from .evaluator import FactsInput, RuleSet, coerce_facts
+from .loaded import LoadedRuleSet
+from .loader import load_file, rules_root, ruleset_ids, select, versions
+
+_rulesets: dict[str, RuleSet] = {}
+_lock = threading.Lock()
+
+
+def ruleset_for(loaded: LoadedRuleSet) -> RuleSet:
+    """The compiled rule set for a loaded version, built once per content sha256."""
+    with _lock:
+        found = _rulesets.get(loaded.sha256)
+        if found is None or found.loaded is not loaded:
+            found = RuleSet(loaded)
+            _rulesets[loaded.sha256] = found
+        return found
+
+
+def _base(root: Path | str | None) -> Path | None:
+    return Path(root) if root is not None else None
+
+
+def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str | None = None) -> RuleSet:
+    """The version of a municipality's rule set that applies on ``on`` (the newest if None).
+
+    Raises ``RuleSetNotFound`` if there is no such rule set or no version on that date, and
+    ``RuleFileError`` if its files are invalid.
+
+    >>> load_ruleset("gentofte", date(2016, 5, 10)).version
+    '2014-06'
+    """
+    base = _base(root)
+    loaded = versions(municipality, base)[-1] if on is None else select(municipality, on, base)
+    return ruleset_for(loaded)
+
+
+def load_ruleset_file(path: Path | str) -> RuleSet:
+    """A rule set from one file, e.g. a draft a policy officer is editing.
+
+    Raises ``RuleFileError`` (with every problem, ``file:line:col``) if the file is invalid.
+    """
+    return ruleset_for(load_file(path))
+
+
+def load_ruleset_version(ruleset_id: str, version: str, *, root: Path | str | None = None) -> RuleSet:
+    """Exactly the named version of a rule set (no date lookup).
+
+    Raises ``RuleSetNotFound`` if it does not exist.
+
+    >>> load_ruleset_version("roskilde", "2020-01").id
+    'roskilde'
+    """
+    for loaded in versions(ruleset_id, _base(root)):
+        if loaded.version == version:
+            return ruleset_for(loaded)
+    raise RuleSetNotFound(f"rule set {ruleset_id!r} has no version {version!r}")
+
+
+def list_rulesets(root: Path | str | None = None) -> list[RuleSet]:
+    """Every version of every rule set, grouped by rule set, oldest version first."""
+    base = Path(root) if root is not None else rules_root()
+    return [ruleset_for(v) for rid in ruleset_ids(base) for v in versions(rid, base)]
+
+
+def evaluate(municipality: str, facts: FactsInput, *, root: Path | str | None = None) -> Decision:
+    """The decision for one citizen under the version that applies on their assessment date.
+
+    ``facts`` is a ``CitizenFacts``, a dict, JSON text (``str``/``bytes``) or a ``Path`` to a JSON
+    file. Raises ``FactsError`` for bad facts and ``RuleSetNotFound`` when no version applies.
+
+    >>> evaluate("roskilde", {"assessment_date": "2026-03-02"}).eligibility
+    'undetermined'
+    """
+    citizen = coerce_facts(facts)
+    return load_ruleset(municipality, citizen.assessment_date, root=root).evaluate(citizen)
