@@ -28,7 +28,7 @@ from ..model.errors import Problem, RuleFileError, RuleSetNotFound
 from ..model.schema import Definition, RuleFile, RuleSetHeader
 from .checks import Checker
 from .loaded import Document, LoadedRule, LoadedRuleSet, fold
-from .yamlsafe import LineMap, location, read_yaml, real_path
+from .yamlsafe import LineMap, location, parse_yaml, read_yaml, real_path
 
 MAX_SOURCE_BYTES = 2_000_000
 MAX_BASE_DEPTH = 4
@@ -86,8 +86,20 @@ def _load(path: Path, root: Path, *, depth: int, display: str) -> LoadedRuleSet:
     return loaded
 
 
-def _load_uncached(path: Path, root: Path, *, depth: int, display: str) -> LoadedRuleSet:
-    data, lines = read_yaml(path, display=display)
+def load_text(text: str | bytes, path: Path | str, *, root: Path | None = None) -> LoadedRuleSet:
+    """Load a rule file whose content is given, as if it stood at ``path`` (never read, never cached).
+
+    A draft being edited (in the workbench or sent to the service) is validated this way: its
+    source texts and the baseline it ``extends`` are found beside ``path`` and under ``root``
+    exactly as for a file on disk, but nothing is written.
+    """
+    path = Path(path).resolve()
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    return _load_uncached(path, root or path.parent.parent, depth=0, display=_display(path), raw=raw)
+
+
+def _load_uncached(path: Path, root: Path, *, depth: int, display: str, raw: bytes | None = None) -> LoadedRuleSet:
+    data, lines = read_yaml(path, display=display) if raw is None else parse_yaml(raw, display)
     try:
         rule_file = RuleFile.model_validate(data)
     except ValidationError as exc:
