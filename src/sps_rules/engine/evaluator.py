@@ -1,8 +1,10 @@
 """Stage 3: evaluate one citizen against a compiled rule set and assemble the decision.
 
-durable-rules decides which conditions are true or false; this module turns that into
-the decision: eligibility from the criteria (any not met -> not_eligible; else any unknown
--> undetermined; else eligible), then every other conclusion whose condition is true and
+An engine decides which conditions are true, false or unknown: the compiled path
+(``pycompile``, the default) or durable-rules (``compiler``), the independent second engine
+that gives the same states. This module turns those states into the decision: eligibility
+from the criteria (any not met -> not_eligible; else any unknown -> undetermined; else
+eligible), then every other conclusion whose condition is true and
 whose ``when_eligibility`` admits the outcome, with dates computed by ``dates``.
 """
 
@@ -12,7 +14,7 @@ from collections.abc import Mapping
 from datetime import date
 from operator import getitem
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -24,16 +26,21 @@ from ..model.decision import (
     RuleSetRef,
     Statement,
 )
-from ..model.errors import FactsError
+from ..model.errors import EngineUnavailable, FactsError
 from ..model.facts import CitizenFacts
 from ..model.io import read_bounded
 from ..model.schema import Period
 from ..version import __version__
-from .compiler import FALSE, NONE, TRUE, CompiledRuleSet, compile_ruleset, engine_fact
+from .compiler import FALSE, NONE, TRUE, CompiledRule, CompiledRuleSet, analyse, compile_ruleset, engine_fact
 from .loaded import LoadedRuleSet
+from .pycompile import PythonRuleSet, compile_python
 from .tables import DERIVED_FROM, ELIGIBILITIES, Bounded, Plan, Tables, make_plan, picker
 
 FactsInput = CitizenFacts | Mapping[str, Any] | str | bytes | Path
+#: The engines that decide each rule's state: the rule set compiled to Python (the default), and
+#: durable-rules' Rete engine, the independent second engine that must agree with it.
+Engine = Literal["compiled", "durable-rules"]
+ENGINES: tuple[str, ...] = ("compiled", "durable-rules")
 #: The largest facts document read from a file or accepted as JSON text.
 MAX_FACTS_BYTES = 1_000_000
 
@@ -77,7 +84,9 @@ class RuleSet:
 
     def __init__(self, loaded: LoadedRuleSet, compiled: CompiledRuleSet | None = None):
         self._loaded = loaded
-        self._compiled = compiled or compile_ruleset(loaded)
+        self._rules: tuple[CompiledRule, ...] = compiled.rules if compiled is not None else analyse(loaded)
+        self._compiled = compiled  # durable-rules, built on first use
+        self._python: PythonRuleSet = compile_python(loaded, self._rules)
         header = loaded.header
         self._ref = RuleSetRef(
             id=header.id, version=header.version, title=header.title, municipality=header.municipality,
@@ -85,7 +94,7 @@ class RuleSet:
             base=f"{loaded.base.id}@{loaded.base.version}" if loaded.base else None,
             notes=[*(loaded.base.header.notes if loaded.base else []), *header.notes],
         )
-        self._plans = [make_plan(r) for r in self._compiled.rules]
+        self._plans = [make_plan(r) for r in self._rules]
         self._need_plans: dict[str | None, Plan] = {p.rule.need.code: p for p in self._plans if p.rule.need is not None}
         self._request_plans: dict[str | None, Plan] = {p.rule.request.code: p for p in self._plans
                                                         if p.rule.request is not None}
@@ -133,18 +142,34 @@ class RuleSet:
         return self._loaded
 
     @property
+    def rules(self) -> tuple[CompiledRule, ...]:
+        """Per rule: its position, the facts it reads and whether it can be false."""
+        return self._rules
+
+    @property
     def compiled(self) -> CompiledRuleSet:
+        """The durable-rules engine's ruleset for this version (compiled on first use)."""
+        if self._compiled is None:
+            self._compiled = compile_ruleset(self._loaded, self._rules)
         return self._compiled
+
+    @property
+    def python(self) -> PythonRuleSet:
+        """This version compiled to Python: the default engine."""
+        return self._python
 
     def __repr__(self) -> str:
         return f"RuleSet({self.id!r}, version={self.version!r}, sha256={self.sha256[:12]!r})"
 
     # --- evaluation ---
-    def evaluate(self, facts: FactsInput, *, check_dates: bool = True) -> Decision:
+    def evaluate(self, facts: FactsInput, *, check_dates: bool = True, engine: Engine = "compiled") -> Decision:
         """The decision for one citizen under this version.
 
         ``facts`` may be a CitizenFacts, a mapping or JSON text. With ``check_dates`` (the
-        default) the assessment date must lie within this version's validity.
+        default) the assessment date must lie within this version's validity. ``engine``
+        chooses what decides the rules' states: "compiled" (the default) or "durable-rules";
+        both give byte-identical decisions. ``EngineUnavailable`` if durable-rules cannot
+        hold this rule set.
         """
         citizen = coerce_facts(facts)
         if check_dates and not self._loaded.covers(citizen.assessment_date):
@@ -153,7 +178,15 @@ class RuleSet:
                 f"{self.version} ({self.valid_from} to {self.valid_to or 'open end'}); "
                 f"use sps_rules.evaluate({self.id!r}, facts) to pick the version that applies"
             )
-        return self._assemble(citizen, self._compiled.run(engine_fact(citizen)))
+        return self._assemble(citizen, self.states(citizen, engine))
+
+    def states(self, citizen: CitizenFacts, engine: Engine = "compiled") -> list[int]:
+        """Per rule, what the engine found: compiler.NONE (unknown), TRUE or FALSE."""
+        if engine == "compiled":
+            return self._python.states(citizen)
+        if engine == "durable-rules":
+            return self.compiled.run(engine_fact(citizen))
+        raise EngineUnavailable(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
 
     def _assemble(self, citizen: CitizenFacts, states: list[int]) -> Decision:
         # Every part is either prebuilt per rule set (see _Tables) or built from values of the

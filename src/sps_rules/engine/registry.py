@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..model.decision import Decision
 from ..model.errors import RuleSetNotFound
-from .evaluator import FactsInput, RuleSet, coerce_facts
+from .evaluator import Engine, FactsInput, RuleSet, coerce_facts
 from .loaded import LoadedRuleSet
 from .loader import load_file, rules_root, ruleset_ids, select, versions
 
@@ -72,14 +72,16 @@ def list_rulesets(root: Path | str | None = None) -> list[RuleSet]:
     return [ruleset_for(v) for rid in ruleset_ids(base) for v in versions(rid, base)]
 
 
-def evaluate(municipality: str, facts: FactsInput, *, root: Path | str | None = None) -> Decision:
+def evaluate(municipality: str, facts: FactsInput, *, root: Path | str | None = None,
+             engine: Engine = "compiled") -> Decision:
     """The decision for one citizen under the version that applies on their assessment date.
 
     ``facts`` is a ``CitizenFacts``, a dict, JSON text (``str``/``bytes``) or a ``Path`` to a JSON
     file. Raises ``FactsError`` for bad facts and ``RuleSetNotFound`` when no version applies.
+    ``engine`` is "compiled" (the default) or "durable-rules"; both give the same decision.
 
     >>> evaluate("roskilde", {"assessment_date": "2026-03-02"}).eligibility
     'undetermined'
     """
     citizen = coerce_facts(facts)
-    return load_ruleset(municipality, citizen.assessment_date, root=root).evaluate(citizen)
+    return load_ruleset(municipality, citizen.assessment_date, root=root).evaluate(citizen, engine=engine)

@@ -86,3 +86,7 @@ class RecordError(SpsRulesError, ValueError):
 
 class UnknownFormat(SpsRulesError, ValueError):
     """An output format was asked for that the function does not write."""
+
+
+class EngineUnavailable(SpsRulesError, ValueError):
+    """The engine asked for cannot run this rule set (durable-rules and a very large one), or is unknown."""
