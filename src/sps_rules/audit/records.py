@@ -22,11 +22,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..engine.evaluator import MAX_FACTS_BYTES, FactsInput, RuleSet, coerce_facts
+from ..engine.evaluator import MAX_FACTS_BYTES, Engine, FactsInput, RuleSet, coerce_facts
 from ..engine.loader import versions
 from ..engine.registry import load_ruleset, ruleset_for
 from ..model.decision import Decision
-from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound
+from ..model.errors import EngineUnavailable, FactsError, RecordError, RuleFileError, RuleSetNotFound
 from ..model.facts import fact_values
 from ..model.io import read_bounded
 from ..version import __version__
@@ -183,6 +183,7 @@ class ReplayResult:
     problems: list[str] = field(default_factory=list)  # integrity findings: altered record, changed rule set
     differences: list[Difference] = field(default_factory=list)
     decision: Decision | None = None
+    engines_agree: bool | None = None  # with both engines: whether durable-rules gave the same decision
 
     @property
     def exit_code(self) -> int:
@@ -190,6 +191,9 @@ class ReplayResult:
 
     def report(self) -> str:
         if self.reproduced:
+            if self.engines_agree:
+                return ("reproduced exactly; two independent engines (the compiled rule set and durable-rules) "
+                        "agree")
             return "reproduced exactly"
         lines = ["NOT reproduced:"] + [f"- {p}" for p in self.problems]
         if self.differences:
@@ -206,8 +210,13 @@ class ReplayResult:
         return "\n".join(lines)
 
 
-def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = None) -> ReplayResult:
-    """Re-evaluate a record with the rule-set version it names and compare, field by field."""
+def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = None,
+           engine: Engine | Literal["both"] = "compiled") -> ReplayResult:
+    """Re-evaluate a record with the rule-set version it names and compare, field by field.
+
+    ``engine="both"`` also re-runs it on durable-rules, the independent second engine, and
+    reports whether the two agree (a disagreement is a problem: not reproduced).
+    """
     record = source if isinstance(source, DecisionRecord) else read_record(source)
     result = ReplayResult(reproduced=False)
     if record.content_sha256() != record.record_sha256:
@@ -239,10 +248,20 @@ def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = N
             f"durable-rules version differs: recorded {record.durable_rules_version}, now {durable_rules_version()}")
     try:
         citizen = coerce_facts(record.facts)
-        decision = ruleset.evaluate(citizen, check_dates=False)
+        decision = ruleset.evaluate(citizen, check_dates=False, engine="compiled" if engine == "both" else engine)
     except FactsError as exc:
         result.problems.append(f"the recorded facts are no longer valid: {exc}")
         return result
+    if engine == "both":
+        try:
+            second = ruleset.evaluate(citizen, check_dates=False, engine="durable-rules")
+        except EngineUnavailable as exc:
+            result.problems.append(f"the second engine could not run: {exc}")
+        else:
+            result.engines_agree = second.to_json() == decision.to_json()
+            if not result.engines_agree:
+                result.problems.append("the two engines disagree: durable-rules gives another decision than the "
+                                       "compiled rule set (rules: " + ", ".join(ruleset.disagreements(citizen)) + ")")
     result.problems += _facts_changed(record.decision, fact_values(citizen))
     result.decision = decision
     order = {name: i for i, name in enumerate(Decision.model_fields)}

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from ..version import __version__
 
 MAX_FACTS_BYTES = 1_000_000
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -38,6 +40,15 @@ def read_facts(path: str) -> tuple[str, Any]:
     if not isinstance(data, dict):
         fail(f"{name}: the facts must be a JSON object, got {type(data).__name__}")
     return name, data
+
+
+def engine_option(*extra: str, default: str = "compiled") -> Callable[[F], F]:
+    """``--engine``: which engine decides the rules' states (both give byte-identical decisions)."""
+    return click.option("--engine", type=click.Choice(["compiled", "durable-rules", *extra]), default=default,
+                        show_default=True,
+                        help="compiled: the rule set compiled to Python (fast); durable-rules: the Rete engine, "
+                             "the independent second engine" + (" ; both: run both and say whether they agree"
+                                                                if "both" in extra else "") + ".")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

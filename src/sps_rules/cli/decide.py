@@ -17,8 +17,8 @@ from ..audit.records import replay as replay_record
 from ..model.errors import FactsError, RecordError, RuleFileError, SpsRulesError
 from ..model.facts import CitizenFacts
 from ..model.schema import rule_file_json_schema
+from .base import engine_option, main
 from .base import fail as _fail
-from .base import main
 from .base import read_facts as _read_facts
 
 
@@ -28,11 +28,12 @@ from .base import read_facts as _read_facts
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--record", "record_file", type=click.Path(dir_okay=False, writable=True),
               help="Also write a self-contained, hashed decision record to this file.")
-def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None) -> None:
+@engine_option()
+def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, engine: str) -> None:
     """Evaluate one citizen's FACTS against MUNICIPALITY's rule set."""
     name, data = _read_facts(facts)
     try:
-        decision = evaluate_facts(municipality, data)
+        decision = evaluate_facts(municipality, data, engine=engine)  # type: ignore[arg-type]
         if record_file:
             citizen_date = decision.assessment_date
             record = make_record(load_ruleset(municipality, citizen_date), data)
@@ -50,14 +51,15 @@ def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None) -
 
 @main.command()
 @click.argument("record_file", metavar="RECORD.json")
-def replay(record_file: str) -> None:
+@engine_option("both")
+def replay(record_file: str, engine: str) -> None:
     """Re-evaluate a decision record with the rule-set version it names.
 
-    Exit 0 "reproduced exactly"; 1 with a field-level diff when anything differs; 2 for a
-    corrupt or invalid record.
+    Exit 0 "reproduced exactly"; 1 with a field-level diff when anything differs (or, with
+    --engine both, when the two engines disagree); 2 for a corrupt or invalid record.
     """
     try:
-        result = replay_record(Path(record_file))
+        result = replay_record(Path(record_file), engine=engine)  # type: ignore[arg-type]
     except RecordError as exc:
         _fail(str(exc))
     click.echo(result.report())

@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from ..model.errors import SpsRulesError
+from .base import engine_option, main
 from .base import fail as _fail
-from .base import main
 
 
 @main.command()
@@ -42,8 +42,9 @@ def bench(municipality: str, n: int, seed: int, fmt: str) -> None:
 @click.option("--on-error", type=click.Choice(["skip", "fail"]), default="skip", show_default=True,
               help="skip: report a bad line and go on; fail: stop at the first bad line (exit 2).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@engine_option()
 def batch(municipality: str, input_file: str, output: str, workers: int | None, on_error: str,
-          progress: bool | None) -> None:
+          progress: bool | None, engine: str) -> None:
     """Evaluate many citizens from JSON Lines on all cores, streaming at constant memory."""
     from ..run.batch import run as run_batch
 
@@ -70,7 +71,7 @@ def batch(municipality: str, input_file: str, output: str, workers: int | None, 
     try:
         with source, open(output, "w", encoding="utf-8") as sink:
             summary = run_batch(municipality, source, sink, workers=workers, fail_fast=on_error == "fail",
-                                on_bad=report, on_progress=progress_to)
+                                on_bad=report, on_progress=progress_to, engine=engine)  # type: ignore[arg-type]
     except SpsRulesError as exc:
         _fail(str(exc).replace("\n", "; "))
     except OSError as exc:

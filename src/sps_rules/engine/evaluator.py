@@ -188,6 +188,14 @@ class RuleSet:
             return self.compiled.run(engine_fact(citizen))
         raise EngineUnavailable(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
 
+    def disagreements(self, citizen: CitizenFacts) -> list[str]:
+        """The ids of the rules whose state the two engines find differently for a citizen (none: they agree).
+
+        ``EngineUnavailable`` if durable-rules cannot run this rule set or this citizen.
+        """
+        compiled, durable = self.states(citizen, "compiled"), self.states(citizen, "durable-rules")
+        return [p.rule.id for p, a, b in zip(self._plans, compiled, durable, strict=True) if a != b]
+
     def _assemble(self, citizen: CitizenFacts, states: list[int]) -> Decision:
         # Every part is either prebuilt per rule set (see _Tables) or built from values of the
         # right types without validation; a test checks the result equals a fully validated

@@ -14,7 +14,10 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..engine.evaluator import Engine
 
 CHUNK = 250
 MAX_LINE_BYTES = 1_000_000
@@ -37,12 +40,12 @@ class BatchSummary:
     stopped_at: BadLine | None = None
 
 
-def _evaluate_chunk(args: tuple[str, list[tuple[int, str]]]) -> list[tuple[int, str | None, str | None]]:
+def _evaluate_chunk(args: tuple[str, list[tuple[int, str]], Engine]) -> list[tuple[int, str | None, str | None]]:
     """In a worker: (line number, output JSON or None, error or None) for each line."""
     from ..engine.registry import evaluate
     from ..model.errors import SpsRulesError
 
-    municipality, lines = args
+    municipality, lines, engine = args
     out: list[tuple[int, str | None, str | None]] = []
     for number, text in lines:
         try:
@@ -54,7 +57,7 @@ def _evaluate_chunk(args: tuple[str, list[tuple[int, str]]]) -> list[tuple[int, 
                 raise SpsRulesError(f"invalid JSON: {getattr(exc, 'msg', exc)}") from None
             if not isinstance(data, dict):
                 raise SpsRulesError(f"expected a JSON object of facts, got {type(data).__name__}")
-            decision = evaluate(municipality, data)
+            decision = evaluate(municipality, data, engine=engine)
             out.append((number, f'{{"line":{number},"decision":{decision.to_json(indent=None)}}}', None))
         except SpsRulesError as exc:
             message = str(exc)
@@ -78,7 +81,7 @@ def _chunks(lines: Iterable[str]) -> Iterator[list[tuple[int, str]]]:
 
 def run(municipality: str, source: Iterable[str], sink: IO[str], *, workers: int | None = None,
         fail_fast: bool = False, on_bad: Callable[[BadLine], None] | None = None,
-        on_progress: Callable[[int], None] | None = None) -> BatchSummary:
+        on_progress: Callable[[int], None] | None = None, engine: Engine = "compiled") -> BatchSummary:
     """Evaluate every line of ``source`` and write the decisions to ``sink``, in order."""
     from ..engine.registry import load_ruleset
 
@@ -97,7 +100,7 @@ def run(municipality: str, source: Iterable[str], sink: IO[str], *, workers: int
                 if chunk is None:
                     exhausted = True
                     break
-                pending.append(pool.apply_async(_evaluate_chunk, ((municipality, chunk),)))
+                pending.append(pool.apply_async(_evaluate_chunk, ((municipality, chunk, engine),)))
             if not pending:
                 break
             for number, output, error in pending.popleft().get():
