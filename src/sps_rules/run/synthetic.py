@@ -9,6 +9,7 @@ of a generated source text. It is plain data for measuring, never a real standar
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..engine.loader import rules_root
@@ -39,8 +40,11 @@ def _condition(i: int) -> str:
     return shapes[i % len(shapes)]
 
 
-def write_synthetic(folder: Path, n: int) -> Path:
-    """Write rule sets ``national`` (copied) and ``synth`` (n rules) under ``folder``; the rule file's path."""
+def write_synthetic(folder: Path, n: int, conditions: Sequence[str] | None = None) -> Path:
+    """Write rule sets ``national`` (copied) and ``synth`` (n rules) under ``folder``; the rule file's path.
+
+    ``conditions`` (YAML flow text, one per rule, cycled) replaces the built-in shapes.
+    """
     national = folder / "national"
     if not national.exists():
         shutil.copytree(rules_root() / "national", national, ignore=shutil.ignore_patterns("tests"))
@@ -64,7 +68,7 @@ def write_synthetic(folder: Path, n: int) -> Path:
         kind = "condition: {category: scope}" if i % 3 else "assessment: {}"
         gate = ", when_eligibility: [eligible]" if i % 7 == 3 else ""
         lines.append(f"  - {{id: r{i}, text: {sentence}, source: {{section: Punkter, quote: {sentence}}}, "
-                     f"when: {_condition(i)}{gate}, {kind}}}")
+                     f"when: {conditions[i % len(conditions)] if conditions else _condition(i)}{gate}, {kind}}}")
     path = target / "synth-1.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
