@@ -39,6 +39,11 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader; only its composer is used."""
 
 
+#: What composes the document into nodes: libyaml's (CSafeLoader) where PyYAML was built with
+#: it, about 30 times faster than the pure-Python one; both give the same nodes and marks.
+_Composer: type[yaml.SafeLoader] | type[Any] = getattr(yaml, "CSafeLoader", _Loader)
+
+
 def read_yaml(path: Path, *, display: str | None = None, allow_aliases: bool = False) -> tuple[Any, LineMap]:
     """Parse one YAML file into plain data plus a map from data path to (line, column)."""
     name = display or str(path)
@@ -75,11 +80,7 @@ def parse_yaml(raw: bytes, name: str, *, allow_aliases: bool = False) -> tuple[A
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -95,6 +96,24 @@ def parse_yaml(raw: bytes, name: str, *, allow_aliases: bool = False) -> tuple[A
     converter = _Converter(name, allow_aliases=allow_aliases)
     data = converter.convert(node, (), 0)
     return data, converter.lines
+
+
+def _compose(text: str) -> Any:
+    """The document's root node. A syntax error is reported by the pure-Python composer, whose
+    messages and positions are the ones users know (libyaml words some of them differently)."""
+    if _Composer is not _Loader:
+        fast = _Composer(text)
+        try:
+            return fast.get_single_node()
+        except yaml.YAMLError:
+            pass  # reported below
+        finally:
+            fast.dispose()
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 class _Converter:
