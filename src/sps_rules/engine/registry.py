@@ -1,7 +1,14 @@
-"""Finding and caching rule-set versions: one compiled ``RuleSet`` per content hash, per process."""
+"""Finding and caching rule-set versions: one compiled ``RuleSet`` per content hash, per process.
+
+The versions of a rule set are looked up once and then kept while their files stay as they
+were: each call checks the rule-set folder, the version files and the baselines they build on
+with one ``stat`` each (the folder's own time changes when a file is added, removed or
+renamed), instead of listing the folder and resolving every path again.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import date
 from pathlib import Path
@@ -11,6 +18,10 @@ from ..model.errors import RuleSetNotFound
 from .evaluator import Engine, FactsInput, RuleSet, coerce_facts
 from .loaded import LoadedRuleSet
 from .loader import load_file, rules_root, ruleset_ids, select, versions
+
+Stamp = tuple[tuple[str, int, int], ...]
+_versions: dict[tuple[str | None, str, str | None], tuple[Stamp, list[LoadedRuleSet]]] = {}
+_root_cache: dict[str | None, Path] = {}
 
 _rulesets: dict[str, RuleSet] = {}
 _lock = threading.Lock()
@@ -26,8 +37,48 @@ def ruleset_for(loaded: LoadedRuleSet) -> RuleSet:
         return found
 
 
-def _base(root: Path | str | None) -> Path | None:
-    return Path(root) if root is not None else None
+def _base(root: Path | str | None) -> Path:
+    if root is not None:
+        return Path(root)
+    env = os.environ.get("SPS_RULES_PATH")  # rules_root() reads it too; the packaged folder is looked up once
+    found = _root_cache.get(env)
+    if found is None:
+        found = _root_cache[env] = rules_root()
+    return found
+
+
+def _stamp(paths: list[str]) -> Stamp | None:
+    out = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        out.append((path, st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def cached_versions(ruleset_id: str, root: Path | str | None = None) -> list[LoadedRuleSet]:
+    """``loader.versions``, kept while the rule set's folder, files and baselines are unchanged."""
+    base = _base(root)
+    key = (os.environ.get("SPS_RULES_PATH") if root is None else None, str(base), ruleset_id)
+    hit = _versions.get(key)
+    if hit is not None and _stamp([path for path, _, _ in hit[0]]) == hit[0]:
+        return hit[1]
+    folder = str(base / ruleset_id)
+    before = _stamp([folder])  # taken first: a change during loading is seen on the next call
+    found = versions(ruleset_id, base)
+    files = [folder]
+    for loaded in found:
+        item: LoadedRuleSet | None = loaded
+        while item is not None:
+            files.append(str(item.path))
+            item = item.base
+    stamp = _stamp(files)
+    if before is not None and stamp is not None and stamp[0] == before[0]:
+        with _lock:
+            _versions[key] = (stamp, found)
+    return found
 
 
 def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str | None = None) -> RuleSet:
@@ -39,9 +90,13 @@ def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str 
     >>> load_ruleset("gentofte", date(2016, 5, 10)).version
     '2014-06'
     """
-    base = _base(root)
-    loaded = versions(municipality, base)[-1] if on is None else select(municipality, on, base)
-    return ruleset_for(loaded)
+    found = cached_versions(municipality, root)
+    if on is None:
+        return ruleset_for(found[-1])
+    for loaded in found:
+        if loaded.covers(on):
+            return ruleset_for(loaded)
+    return ruleset_for(select(municipality, on, _base(root)))  # raises RuleSetNotFound, naming the versions
 
 
 def load_ruleset_file(path: Path | str) -> RuleSet:
@@ -60,7 +115,7 @@ def load_ruleset_version(ruleset_id: str, version: str, *, root: Path | str | No
     >>> load_ruleset_version("roskilde", "2020-01").id
     'roskilde'
     """
-    for loaded in versions(ruleset_id, _base(root)):
+    for loaded in cached_versions(ruleset_id, root):
         if loaded.version == version:
             return ruleset_for(loaded)
     raise RuleSetNotFound(f"rule set {ruleset_id!r} has no version {version!r}")
