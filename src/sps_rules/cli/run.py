@@ -15,23 +15,30 @@ from .base import fail as _fail
 
 
 @main.command()
-@click.option("--municipality", "-m", default="roskilde", show_default=True)
+@click.option("--municipality", "-m", default="roskilde", show_default=True, help="A rule set, or 'all'.")
 @click.option("--n", "n", default=20_000, show_default=True, help="Number of generated citizens.")
 @click.option("--seed", default=85, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def bench(municipality: str, n: int, seed: int, fmt: str) -> None:
-    """Measure decisions/s, latency, load time, memory and the ratio to the bare durable-rules engine."""
+@engine_option()
+def bench(municipality: str, n: int, seed: int, fmt: str, engine: str) -> None:
+    """Measure decisions/s, latency, load time, memory, both engines and the bare durable-rules floor."""
     from dataclasses import asdict
 
     from ..run.bench import run as run_bench
 
     if n < 100:
         _fail("--n must be at least 100")
+    from ..engine.loader import ruleset_ids
+
+    names = [r for r in ruleset_ids() if r != "national"] if municipality == "all" else [municipality]
     try:
-        result = run_bench(municipality, n, seed=seed)
+        results = [run_bench(name, n, seed=seed, engine_name=engine) for name in names]  # type: ignore[arg-type]
     except SpsRulesError as exc:
         _fail(str(exc).replace("\n", "; "))
-    click.echo(json.dumps(asdict(result), indent=2) if fmt == "json" else result.text())
+    if fmt == "json":
+        click.echo(json.dumps([asdict(r) for r in results] if municipality == "all" else asdict(results[0]), indent=2))
+    else:
+        click.echo("\n\n".join(r.text() for r in results))
 
 
 @main.command()
