@@ -11,7 +11,8 @@ checks it on thousands of decisions).
 from __future__ import annotations
 
 import threading
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
@@ -65,7 +66,23 @@ def _how(annotation: Any) -> Any:
     if isinstance(annotation, type) and is_dataclass(annotation):
         return fragment
     adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+    if annotation is str or get_origin(annotation) is Literal:
+        return lambda value: _strings.get(value) or _string(value, adapter)
+    if annotation is date:
+        return lambda value: f'"{value.isoformat()}"'
     return lambda value: adapter.dump_json(value).decode()
+
+
+_strings: dict[str, str] = {}
+
+
+def _string(value: str, adapter: TypeAdapter[Any]) -> str:
+    text = adapter.dump_json(value).decode()
+    with _lock:
+        if len(_strings) >= LIMIT:
+            _strings.clear()
+        _strings[value] = text
+    return text
 
 
 def compact_json(model: Any) -> str:
