@@ -92,7 +92,7 @@ def test_syntax_errors_give_the_place_never_the_document() -> None:
 def test_error_class_and_what_are_the_callers() -> None:
     with pytest.raises(FactsError, match=r"^line 7: duplicate key"):
         loads_strict('{"a":1,"a":2}', what="line 7", error=FactsError)
-    with pytest.raises(RecordError, match=r"^r\.json: expected a JSON object \{\.\.\.\}, got an array"):
+    with pytest.raises(RecordError, match=r"^r\.json: must be a JSON object \{\.\.\.\}, got an array"):
         loads_object("[]", what="r.json", error=RecordError)
 
 

@@ -127,7 +127,7 @@ def loads_object(raw: str | bytes | bytearray, *, what: str = "JSON", max_bytes:
     """Like :func:`loads_strict`, and the document must be a JSON object."""
     value = loads_strict(raw, what=what, max_bytes=max_bytes, max_depth=max_depth, error=error)
     if not isinstance(value, dict):
-        message = f"expected a JSON object {{...}}, got {_kind(value)}"
+        message = f"must be a JSON object {{...}}, got {_kind(value)}"
         if issubclass(error, FactsError):
             raise error(message, source=what)
         raise error(f"{what}: {message}")
