@@ -31,7 +31,7 @@ def read_bounded(path: Path | str, limit: int, *, what: str = "file",
         if not stat.S_ISREG(info.st_mode):
             raise error(f"{name}: the {what} is not a regular file")
         if info.st_size > limit:
-            raise error(f"{name}: the {what} is {info.st_size:,} bytes; the limit is {limit:,}")
+            raise error(f"{name}: the {what} is larger than {limit:,} bytes ({info.st_size:,} bytes)")
         chunks: list[bytes] = []
         size = 0
         while size <= limit:

@@ -172,14 +172,14 @@ def _loads(raw: str | bytes | bytearray, *, max_bytes: int, max_depth: int) -> A
         raise _Refused("the JSON is empty")
     deepest = _depth(text)
     if deepest > max_depth:
-        raise _Refused(f"the JSON is nested {deepest} levels deep; at most {max_depth} are accepted")
+        raise _Refused(f"the JSON is nested too deeply ({deepest:,} levels; at most {max_depth} are accepted)")
     try:
         value = json.loads(text, object_pairs_hook=_pairs, parse_int=_int, parse_float=_float,
                            parse_constant=_constant)
     except json.JSONDecodeError as exc:
         raise _Refused(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except RecursionError:
-        raise _Refused(f"the JSON is nested more than {max_depth} levels deep") from None
+        raise _Refused(f"the JSON is nested too deeply (at most {max_depth} levels are accepted)") from None
     except (ValueError, OverflowError) as exc:  # a hook's own failure; never echoes the value
         raise _Refused(f"a value cannot be read ({type(exc).__name__})") from None
     _check_strings(value)
