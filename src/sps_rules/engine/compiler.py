@@ -46,8 +46,10 @@ Expr = dict[str, Any]
 #: applies), the true probe fired, the false probe fired.
 NONE, TRUE, FALSE = 0, 1, 2
 MARKER = "sps"  # every citizen fact carries sps=1; durable's own state object does not
-#: The most rules a rule set may have for durable-rules to run it. Measured with generated rule
-#: sets (benchmarks/durable_limits.py): ENGINE_LIMITS_NOTE in the README.
+#: The most rules a rule set may have for durable-rules to run it; larger ones run on the compiled
+#: engine only. Measured with generated rule sets (run/synthetic.py): from about 450 rules some
+#: citizens fail with error 303 (more than 64 pending alpha matches), from about 2,000 the ruleset
+#: fails to compile (error 107). The README's "Engine" section gives the figures.
 DURABLE_MAX_RULES = 250
 
 
