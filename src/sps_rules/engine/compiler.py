@@ -51,6 +51,9 @@ MARKER = "sps"  # every citizen fact carries sps=1; durable's own state object d
 #: citizens fail with error 303 (more than 64 pending alpha matches), from about 2,000 the ruleset
 #: fails to compile (error 107). The README's "Engine" section gives the figures.
 DURABLE_MAX_RULES = 250
+#: After this many sessions durable-rules could not finish (each is left in the engine, since
+#: deleting it would abort the process), it is no longer used for that rule set: memory stays bounded.
+MAX_ABANDONED = 8
 
 
 def engine_key(path: str) -> str:
@@ -253,6 +256,11 @@ class CompiledRuleSet:
         also when something fails.
         """
         handle = self._handle
+        if self.abandoned >= MAX_ABANDONED:
+            raise EngineUnavailable(
+                f"durable-rules failed {self.abandoned} citizens of rule set {self.loaded.id} version "
+                f"{self.loaded.version} and is no longer used for it (each failure leaves memory in the engine); "
+                "use the compiled engine (the default)")
         with self._lock:
             fact["sid"] = sid = str(next(self._sessions))
             payload = orjson.dumps(fact).decode()
