@@ -333,7 +333,8 @@ def read_record(source: Path | str | bytes) -> DecisionRecord:
 
 def _first_difference(stored: bytes, canonical: bytes) -> str:
     at = next((i for i, (a, b) in enumerate(zip(stored, canonical, strict=False)) if a != b), min(len(stored), len(canonical)))
-    return f"byte {at} of the content (whitespace aside) differs from its canonical form"
+    return (f"whitespace aside, it differs from the canonical form at byte {at}: "
+            "a value respelt, an escape, the key order or a duplicate key")
 
 
 @dataclass(frozen=True)
@@ -357,7 +358,7 @@ def check_integrity(record: DecisionRecord, verify_key: signing.KeySource | None
     """Hash, canonical spelling and signature of a record, without re-evaluating it."""
     problems: list[str] = []
     if record._respelt:
-        problems.append(f"the record's bytes are not as they were written ({record._respelt}): "
+        problems.append(f"the record's bytes are not as they were written ({record._respelt}); "
                         "it was altered after it was written")
     computed = record.content_sha256()
     if computed != record.record_sha256:

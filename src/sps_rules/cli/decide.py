@@ -97,8 +97,11 @@ def explain(record_file: str | None, facts_file: str | None, municipality: str |
     try:
         if record_file and not facts_file:
             record = read_record(Path(record_file))
-            click.echo(explain_decision(record, format=fmt, why_not=why_not,  # type: ignore[arg-type]
-                                        verify_key=verify_key), nl=False)
+            try:
+                text = explain_decision(record, format=fmt, why_not=why_not, verify_key=verify_key)  # type: ignore[arg-type]
+            except RecordError as exc:
+                _fail(f"{record_file}: {exc}")
+            click.echo(text, nl=False)
             return
         if verify_key:
             _fail("--verify-key checks a record: give RECORD.json")
