@@ -187,3 +187,10 @@ def test_explain_of_a_record_whose_decision_is_malformed_is_a_record_error(store
     data["decision"]["criteria"] = "nonsense"
     with pytest.raises(sps_rules.RecordError, match="not a valid decision"):
         sps_rules.explain(read_record(rehash(data)))
+
+
+def test_an_engine_version_difference_is_named_as_the_likely_cause(stored: bytes) -> None:
+    data = json.loads(stored)
+    data["engine_version"] = data["decision"]["engine_version"] = "0.1.0"
+    report = sps_rules.replay(rehash(data)).report()
+    assert f"likely cause: library versions differ from the record's: sps-rules 0.1.0 → {sps_rules.__version__}" in report

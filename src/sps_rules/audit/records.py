@@ -486,9 +486,10 @@ def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = N
     if record.durable_rules_version != durable_rules_version():
         result.problems.append(
             f"durable-rules version differs: recorded {record.durable_rules_version}, now {durable_rules_version()}")
-    now_versions = dependency_versions()
+    then = {"sps-rules": record.engine_version, "durable_rules": record.durable_rules_version, **(record.dependencies or {})}
+    now_versions = {"sps-rules": __version__, "durable_rules": durable_rules_version(), **dependency_versions()}
     result.versions_changed = [f"{dist} {was} → {now_versions.get(dist, 'not installed')}"
-                               for dist, was in sorted((record.dependencies or {}).items()) if now_versions.get(dist) != was]
+                               for dist, was in then.items() if now_versions.get(dist) != was]
     try:
         citizen = coerce_facts(record.facts)
         decision = ruleset.evaluate(citizen, check_dates=False)
