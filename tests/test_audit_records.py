@@ -194,3 +194,13 @@ def test_an_engine_version_difference_is_named_as_the_likely_cause(stored: bytes
     data["engine_version"] = data["decision"]["engine_version"] = "0.1.0"
     report = sps_rules.replay(rehash(data)).report()
     assert f"likely cause: library versions differ from the record's: sps-rules 0.1.0 → {sps_rules.__version__}" in report
+
+
+def test_a_record_validated_from_a_parsed_document_is_hashed_as_it_was_given(stored: bytes) -> None:
+    """The service and other callers hand over parsed JSON: the hash is still over what was given."""
+    data = json.loads(stored)
+    assert sps_rules.replay(sps_rules.DecisionRecord.model_validate(data)).reproduced
+    data["created_at"] = "2026-03-02T09:00:00+00:00"
+    record = sps_rules.DecisionRecord.model_validate(data)
+    assert record.created_at == WHEN  # the same instant ...
+    assert any("altered after it was written" in p for p in sps_rules.replay(record).problems)  # ... but not as stored

@@ -22,6 +22,7 @@ version difference as the likely cause.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import platform
@@ -32,7 +33,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, PrivateAttr, ValidationError, model_validator
 
 from ..engine.evaluator import MAX_FACTS_BYTES, FactsInput, RuleSet, coerce_facts
 from ..engine.loader import versions
@@ -119,6 +120,15 @@ class DecisionRecord(BaseModel):
     # canonical spelling of that document, if they are not.
     _document: dict[str, Any] | None = PrivateAttr(default=None)
     _respelt: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_document(cls, data: Any, handler: ModelWrapValidatorHandler[DecisionRecord]) -> DecisionRecord:
+        """Keep the JSON document a record is validated from: its hash is over that, as stored."""
+        record = handler(data)
+        if isinstance(data, dict) and record._document is None:
+            record._document = copy.deepcopy(data)
+        return record
 
     @property
     def document(self) -> dict[str, Any]:
@@ -247,7 +257,6 @@ def _from_document(document: dict[str, Any], name: str) -> DecisionRecord:
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise RecordError(f"{name}: invalid decision record: {where}: {first['msg']}"
                           + (f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else "")) from None
-    record._document = document
     return record
 
 
