@@ -10,11 +10,14 @@ import html
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pydantic import ValidationError
+
 from ..engine.evaluator import FactsInput
 from ..engine.registry import load_ruleset_version
 from ..model.decision import Decision, Referral, SourceRef
-from ..model.errors import FactsError, UnknownFormat
-from .records import DecisionRecord
+from ..model.errors import FactsError, RecordError, UnknownFormat
+from .records import DecisionRecord, verify
+from .signing import KeySource
 from .whynot import WhyNot
 from .whynot import analyse as _why_not
 
@@ -194,13 +197,15 @@ def to_text(d: Decision) -> str:
 
 
 def explain(source: Decision | DecisionRecord, *, format: Format = "text", why_not: bool = False,
-            facts: FactsInput | None = None) -> str:
+            facts: FactsInput | None = None, verify_key: KeySource | None = None) -> str:
     """Danish reasons for a decision (or a record's decision) as text, Markdown or HTML.
 
     With ``why_not``, the facts that decide a negative or open outcome and the changes that
     would alter it are added; they come from re-evaluating under the same rule-set version,
     so they need the facts (a record carries them). Raises ``UnknownFormat`` for a format other
     than ``text``, ``markdown`` or ``html`` and ``FactsError`` when ``why_not`` has no facts.
+    A record is verified first: ``RecordError`` if it was altered after it was written or,
+    with ``verify_key`` (an Ed25519 public key), if that key did not sign it.
 
     >>> import sps_rules
     >>> d = sps_rules.evaluate("roskilde", {"assessment_date": "2026-03-02"})
@@ -210,7 +215,11 @@ def explain(source: Decision | DecisionRecord, *, format: Format = "text", why_n
     if format not in FORMATS:
         raise UnknownFormat(f"unknown format {format!r}; use one of: {', '.join(FORMATS)}")
     if isinstance(source, DecisionRecord):
-        decision = Decision.model_validate(source.decision)
+        verify(source, verify_key)
+        try:
+            decision = Decision.model_validate(source.decision)
+        except ValidationError:
+            raise RecordError("the record's decision is not a valid decision") from None
         facts = source.facts if facts is None else facts
     else:
         decision = source
