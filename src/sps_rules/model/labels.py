@@ -86,10 +86,17 @@ RULE_KIND: Final = {
     "request": "ønske", "referral": "henvisning", "condition": "vilkår",
     "assessment": "punkt til den individuelle vurdering", "deadline": "frist",
 }
+#: The units of a period, as "3 måneder".
+PERIOD_UNIT: Final = {"years": "år", "months": "måneder", "weeks": "uger", "days": "dage"}
 #: What changed in a rule between two versions (``sps-rules diff``).
 RULE_PART: Final = {
     "conclusion": "konklusion", "when": "betingelse", "when_eligibility": "gælder ved afgørelsen",
     "source": "kildehenvisning", "text": "tekst", "interpretation": "fortolkning",
+}
+#: The header fields of a rule file that ``sps-rules diff`` compares.
+HEADER_FIELD: Final = {
+    "title": "titel", "legal_basis": "lovgrundlag", "version": "version", "valid_from": "gyldig fra",
+    "valid_to": "gyldig til", "notes": "antagelser", "extends": "bygger på",
 }
 #: The parts of a decision that ``compare`` and ``diff`` report.
 DECISION_PART: Final = {
