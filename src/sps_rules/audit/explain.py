@@ -180,9 +180,8 @@ def _sentence(text: str) -> str:
 def summary(d: Decision) -> list[str]:
     """The decision in 3-6 short Danish lines: eligibility, permitted forms, exclusions, next deadlines.
 
-    >>> import sps_rules
     >>> summary(sps_rules.evaluate("roskilde", {"assessment_date": "2026-03-02"}))[0]
-    'Resultat: uafklaret (undetermined), Roskilde Kommune ... version 2020-01'
+    'Resultat: uafklaret (undetermined) efter Roskilde Kommunes kvalitetsstandard (version 2020-01), vurderet 2026-03-02'
     """
     r = d.ruleset
     lines = [f"Resultat: {labels.labelled(labels.ELIGIBILITY, d.eligibility)} efter {r.municipality or r.id}s "
@@ -244,15 +243,20 @@ def explain(source: Decision | DecisionRecord, *, format: Format = "text", why_n
             facts: FactsInput | None = None) -> str:
     """Danish reasons for a decision (or a record's decision) as text, Markdown or HTML.
 
-    With ``why_not``, the facts that decide a negative or open outcome and the changes that
-    would alter it are added; they come from re-evaluating under the same rule-set version,
-    so they need the facts (a record carries them). Raises ``UnknownFormat`` for a format other
-    than ``text``, ``markdown`` or ``html`` and ``FactsError`` when ``why_not`` has no facts.
+    Takes a ``Decision`` or a ``DecisionRecord``, ``format`` (``"text"``, ``"markdown"`` or
+    ``"html"``), ``why_not`` and, for a decision with ``why_not``, its ``facts`` (a
+    ``CitizenFacts``, a mapping, JSON text or a ``Path``; a record carries them). With
+    ``why_not``, the facts that decide a negative or open outcome and the changes that would
+    alter it are added; they come from re-evaluating under the same rule-set version. Returns
+    the text; Markdown and HTML escape everything that comes from data. Raises
+    ``UnknownFormat`` (a ``ValueError``) for any other format, e.g. ``"pdf"``, and
+    ``FactsError`` when ``why_not`` has no facts.
 
-    >>> import sps_rules
     >>> d = sps_rules.evaluate("roskilde", {"assessment_date": "2026-03-02"})
     >>> sps_rules.explain(d).splitlines()[0]
-    'Afgørelsesstøtte: socialpædagogisk støtte efter serviceloven § 85'
+    'Begrundelse: socialpædagogisk støtte'
+    >>> sps_rules.explain(d, format="html").startswith("<!DOCTYPE html>")
+    True
     """
     if format not in FORMATS:
         raise UnknownFormat(f"unknown format {format!r}; use one of: {', '.join(FORMATS)}")

@@ -124,7 +124,13 @@ def record(municipality: str, facts: FactsInput, *, created_at: datetime | None 
            root: Path | str | None = None) -> DecisionRecord:
     """Evaluate and return a self-contained, hashed decision record (write it with ``.to_json()``).
 
-    Takes the same facts as ``evaluate``; raises ``FactsError`` and ``RuleSetNotFound`` as it does.
+    Takes the same as ``evaluate`` (facts: a ``CitizenFacts``, a mapping, JSON text or a ``Path``),
+    and ``created_at`` (default: now; the only clock read, and not part of the decision).
+    Returns a ``DecisionRecord``. Raises ``FactsError`` and ``RuleSetNotFound`` as ``evaluate``.
+
+    >>> rec = sps_rules.record("roskilde", Path("examples/roskilde-citizen.json"))
+    >>> rec.ruleset.version, rec.decision["eligibility"]
+    ('2020-01', 'eligible')
     """
     given = _as_given(facts)
     citizen = coerce_facts(given)
@@ -132,7 +138,16 @@ def record(municipality: str, facts: FactsInput, *, created_at: datetime | None 
 
 
 def read_record(source: Path | str | bytes) -> DecisionRecord:
-    """A record from a file path or JSON bytes; RecordError if it is corrupt or invalid."""
+    """A stored decision record.
+
+    Takes a file path (``Path`` or ``str``) or the record's JSON as ``bytes``. Returns the
+    ``DecisionRecord``. Raises ``RecordError`` (a ``ValueError``) if it cannot be read, is
+    corrupt or invalid.
+
+    >>> rec = sps_rules.record("roskilde", {"assessment_date": "2026-03-02"})
+    >>> sps_rules.read_record(rec.to_json().encode()) == rec
+    True
+    """
     name = "record"
     if isinstance(source, (str, Path)):
         name = str(source)
@@ -207,7 +222,17 @@ class ReplayResult:
 
 
 def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = None) -> ReplayResult:
-    """Re-evaluate a record with the rule-set version it names and compare, field by field."""
+    """Re-evaluate a record with the rule-set version it names and compare, field by field.
+
+    Takes a ``DecisionRecord``, a path to one, or its JSON as ``bytes``. Returns a
+    ``ReplayResult``: ``.reproduced`` (True only when nothing differs), ``.problems``,
+    ``.differences``, ``.report()`` and ``.exit_code``. Raises ``RecordError`` for a record that
+    cannot be read; everything else it finds is reported, not raised.
+
+    >>> rec = sps_rules.record("roskilde", {"assessment_date": "2026-03-02"})
+    >>> sps_rules.replay(rec).report()
+    'reproduced exactly'
+    """
     record = source if isinstance(source, DecisionRecord) else read_record(source)
     result = ReplayResult(reproduced=False)
     if record.content_sha256() != record.record_sha256:
