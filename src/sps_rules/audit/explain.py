@@ -168,7 +168,10 @@ def _missing(d: Decision) -> str:
 
 def _counting(x: Deadline) -> str:
     """The deadline's arithmetic with its anchor fact in Danish words, the field in parentheses."""
-    return x.counting.replace(x.anchor, _fact_labelled(x.anchor), 1)
+    first, found, rest = x.counting.partition(x.anchor)
+    if not found:
+        return x.counting
+    return first + _fact_labelled(x.anchor) + rest.replace(x.anchor, labels.fact(x.anchor))
 
 
 def _sentence(text: str) -> str:

@@ -122,10 +122,28 @@ def diff_text(d: RuleSetDiff) -> str:
     for k, v in i.aspects.items():
         lines.append(f"  {labels.label(labels.DECISION_PART, k)} ændret: {v}")
     for n, ex in enumerate(i.examples[:3], 1):
-        lines.append(f"  eksempel {n}: {json.dumps(ex['facts'], ensure_ascii=False)}")
+        lines.append(f"  eksempel {n}: {_facts(ex['facts'])}")
         for k, (a, b) in ex["differs"].items():
             lines.append(f"     {labels.label(labels.DECISION_PART, k)}: {_shown(k, a)} → {_shown(k, b)}")
     return "\n".join(lines) + "\n"
+
+
+def _facts(facts: dict[str, Any]) -> str:
+    """An example citizen's facts in Danish words: 'fødselsdatoen 2002-01-07, ...'."""
+    shown = []
+    for name, value in facts.items():
+        if isinstance(value, dict):
+            shown += [f"{labels.fact(f'{name}.{k}')} {v}" for k, v in value.items()]
+        elif isinstance(value, list):
+            table = {"needs": labels.NEED, "requests": labels.REQUEST}.get(name, {})
+            shown.append(f"{labels.fact(name)} [{', '.join(labels.label(table, v) for v in value) or 'ingen'}]")
+        else:
+            shown.append(f"{labels.fact(name)} {_yes_no(value)}")
+    return "; ".join(shown)
+
+
+def _yes_no(value: Any) -> str:
+    return "ja" if value is True else "nej" if value is False else str(value)
 
 
 def _eligibility(code: str) -> str:

@@ -99,7 +99,7 @@ def conclusion_words(rule: Any) -> str:
     if kind == "condition":
         return f"Vilkår: {labels.labelled(labels.CONDITION_CATEGORY, c.category)}"
     if kind == "assessment":
-        return "Punkt til den individuelle vurdering" + (f" (om {', '.join(c.about)})" if c.about else "")
+        return "Punkt til den individuelle vurdering" + (f" (om {', '.join(map(fact_words, c.about))})" if c.about else "")
     return "Princip"
 
 
