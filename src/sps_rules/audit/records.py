@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib import metadata
@@ -103,6 +104,8 @@ def make_record(ruleset: RuleSet, facts: FactsInput, *, created_at: datetime | N
 
 
 def _as_given(facts: FactsInput) -> dict[str, Any]:
+    if not isinstance(facts, (BaseModel, Mapping, str, bytes, Path)):
+        coerce_facts(facts)  # the FactsError every function gives for facts of a wrong type
     if isinstance(facts, Path):
         facts = read_bounded(facts, MAX_FACTS_BYTES, what="facts file", error=FactsError)
     if isinstance(facts, (str, bytes)):
@@ -110,6 +113,8 @@ def _as_given(facts: FactsInput) -> dict[str, Any]:
             data = json.loads(facts)
         except json.JSONDecodeError as exc:
             raise FactsError(f"invalid JSON: {exc.msg}") from None
+        except UnicodeDecodeError:
+            raise FactsError("the facts are not UTF-8 text") from None
     elif isinstance(facts, BaseModel):
         data = facts.model_dump(mode="json", exclude_none=True)
     else:
