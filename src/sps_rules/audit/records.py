@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib import metadata
@@ -104,8 +103,6 @@ def make_record(ruleset: RuleSet, facts: FactsInput, *, created_at: datetime | N
 
 
 def _as_given(facts: FactsInput) -> dict[str, Any]:
-    if not isinstance(facts, (BaseModel, Mapping, str, bytes, Path)):
-        coerce_facts(facts)  # the FactsError every function gives for facts of a wrong type
     if isinstance(facts, Path):
         facts = read_bounded(facts, MAX_FACTS_BYTES, what="facts file", error=FactsError)
     if isinstance(facts, (str, bytes)):
@@ -118,7 +115,10 @@ def _as_given(facts: FactsInput) -> dict[str, Any]:
     elif isinstance(facts, BaseModel):
         data = facts.model_dump(mode="json", exclude_none=True)
     else:
-        data = json.loads(json.dumps(dict(facts), default=str))
+        try:
+            data = json.loads(json.dumps(dict(facts), default=str))
+        except (TypeError, ValueError):
+            raise FactsError(f"expected a JSON object of citizen facts, got {type(facts).__name__}") from None
     if not isinstance(data, dict):
         raise FactsError("the facts must be a JSON object")
     coerce_facts(data)  # refuse bad facts before anything is written
