@@ -108,7 +108,7 @@ def test_evaluate_summary_is_short_and_danish() -> None:
     assert "gældsrådgivning (henvis til Roskilde Frivilligcenter)" in lines[2]
     assert lines[3] == "Næste frister: klagefrist 2026-04-07; opfølgning 2026-07-01; opfølgning 2026-10-01"
     lines = summary(sps_rules.evaluate("roskilde", CITIZENS["not_eligible"]))
-    assert "Ikke opfyldt: target.age" in lines
+    assert lines[1] == "Ikke opfyldt: target.age: Borgeren er under 18 år og er derfor ikke i målgruppen."
 
 
 def test_no_doubled_full_stops() -> None:

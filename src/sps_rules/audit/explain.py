@@ -181,7 +181,8 @@ def _sentence(text: str) -> str:
 
 
 def summary(d: Decision) -> list[str]:
-    """The decision in 3-6 short Danish lines: eligibility, permitted forms, exclusions, next deadlines.
+    """The decision in 3-6 short Danish lines: eligibility, the criteria not met or the permitted
+    forms, missing facts, what is not covered, the next deadlines.
 
     >>> summary(sps_rules.evaluate("roskilde", {"assessment_date": "2026-03-02"}))[0]
     'Resultat: uafklaret (undetermined) efter Roskilde Kommunes kvalitetsstandard (version 2020-01), vurderet 2026-03-02'
@@ -189,14 +190,14 @@ def summary(d: Decision) -> list[str]:
     r = d.ruleset
     lines = [f"Resultat: {labels.labelled(labels.ELIGIBILITY, d.eligibility)} efter {r.municipality or r.id}s "
              f"kvalitetsstandard (version {r.version}), vurderet {d.assessment_date}"]
-    if d.missing_facts:
-        lines.append("Mangler: " + _missing(d))
+    if d.eligibility == "not_eligible":
+        lines.append("Ikke opfyldt: " + " ".join(f"{c.id}: {_sentence(c.reason)}" for c in d.criteria
+                                                  if c.status == "not_met"))
     if d.support_forms:
         lines.append("Støtteformer: " + ", ".join(
             f"{labels.label(FORM_DA, f.form)} ({labels.label(STATUS_DA, f.status)})" for f in d.support_forms))
-    elif d.eligibility == "not_eligible":
-        failed = [c.id for c in d.criteria if c.status == "not_met"]
-        lines.append("Ikke opfyldt: " + ", ".join(failed))
+    if d.missing_facts:
+        lines.append("Mangler: " + _missing(d))
     if d.exclusions:
         lines.append("Ikke omfattet: " + ", ".join(
             labels.label(labels.REQUEST, e.request) + (f" (henvis til {e.referral.to})" if e.referral else "")
