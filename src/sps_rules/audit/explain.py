@@ -10,13 +10,16 @@ import html
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pydantic import ValidationError
+
 from ..engine.evaluator import FactsInput
 from ..engine.registry import load_ruleset_version
-from ..model.decision import Deadline, Decision, Referral, SourceRef
 from ..model import labels
-from ..model.errors import FactsError, UnknownFormat
+from ..model.decision import Deadline, Decision, Referral, SourceRef
+from ..model.errors import FactsError, RecordError, UnknownFormat
 from ..model.markdown import inline
-from .records import DecisionRecord
+from .records import DecisionRecord, verify
+from .signing import KeySource
 from .whynot import WhyNot
 from .whynot import analyse as _why_not
 
@@ -244,17 +247,19 @@ def to_text(d: Decision) -> str:
 
 
 def explain(source: Decision | DecisionRecord, *, format: Format = "text", why_not: bool = False,
-            facts: FactsInput | None = None) -> str:
+            facts: FactsInput | None = None, verify_key: KeySource | None = None) -> str:
     """Danish reasons for a decision (or a record's decision) as text, Markdown or HTML.
 
     Takes a ``Decision`` or a ``DecisionRecord``, ``format`` (``"text"``, ``"markdown"`` or
     ``"html"``), ``why_not`` and, for a decision with ``why_not``, its ``facts`` (a
     ``CitizenFacts``, a mapping, JSON text or a ``Path``; a record carries them). With
     ``why_not``, the facts that decide a negative or open outcome and the changes that would
-    alter it are added; they come from re-evaluating under the same rule-set version. Returns
-    the text; Markdown and HTML escape everything that comes from data. Raises
-    ``UnknownFormat`` (a ``ValueError``) for any other format, e.g. ``"pdf"``, and
-    ``FactsError`` when ``why_not`` has no facts.
+    alter it are added; they come from re-evaluating under the same rule-set version. A record
+    is verified first; ``verify_key`` (an Ed25519 public key) also requires its signature.
+    Returns the text; Markdown and HTML escape everything that comes from data. Raises
+    ``UnknownFormat`` (a ``ValueError``) for any other format, e.g. ``"pdf"``, ``FactsError``
+    when ``why_not`` has no facts, and ``RecordError`` if a record was altered after it was
+    written or, with ``verify_key``, that key did not sign it.
 
     >>> d = sps_rules.evaluate("roskilde", {"assessment_date": "2026-03-02"})
     >>> sps_rules.explain(d).splitlines()[0]
@@ -265,7 +270,11 @@ def explain(source: Decision | DecisionRecord, *, format: Format = "text", why_n
     if format not in FORMATS:
         raise UnknownFormat(f"unknown format {format!r}; use one of: {', '.join(FORMATS)}")
     if isinstance(source, DecisionRecord):
-        decision = Decision.model_validate(source.decision)
+        verify(source, verify_key)
+        try:
+            decision = Decision.model_validate(source.decision)
+        except ValidationError:
+            raise RecordError("the record's decision is not a valid decision") from None
         facts = source.facts if facts is None else facts
     else:
         decision = source
