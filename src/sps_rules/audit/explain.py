@@ -43,9 +43,17 @@ class Section:
     lead: str = ""
 
 
-def cite(source: SourceRef) -> str:
+def citations(source: SourceRef) -> list[tuple[str, str]]:
+    """Each citation a source holds, as (where, quote): 'Titel, afsnit »Målgruppe«, Serviceloven § 85'.
+
+    The one place that reads a source's fields; the three formats write (and escape) its result.
+    """
     ref = f", {source.legal_reference}" if source.legal_reference else ""
-    return f"{source.document}, afsnit »{source.section}«{ref}: »{source.quote}«"
+    return [(f"{source.document}, afsnit »{source.section}«{ref}", source.quote)]
+
+
+def cite(source: SourceRef) -> str:
+    return "; og ".join(f"{where}: »{quote}«" for where, quote in citations(source))
 
 
 def _referral(referral: Referral) -> str:
@@ -310,10 +318,7 @@ def _markdown(title: str, sections: list[Section]) -> str:
         for item in s.items:
             out.append(f"- {inline(item.text)}")
             if item.source:
-                src = item.source
-                ref = f", {src.legal_reference}" if src.legal_reference else ""
-                out.append(f"  > *{inline(src.document)}, afsnit »{inline(src.section)}«{inline(ref)}:* "
-                           f"»{inline(src.quote)}«")
+                out += [f"  > *{inline(where)}:* »{inline(quote)}«" for where, quote in citations(item.source)]
     return "\n".join(out) + "\n"
 
 
@@ -337,10 +342,8 @@ def _html(title: str, sections: list[Section]) -> str:
         for item in s.items:
             out.append(f"<li>{e(item.text)}")
             if item.source:
-                src = item.source
-                ref = f", {src.legal_reference}" if src.legal_reference else ""
-                out.append(f"<blockquote><cite>{e(src.document)}, afsnit »{e(src.section)}«{e(ref)}</cite>: "
-                           f"»{e(src.quote)}«</blockquote>")
+                out += [f"<blockquote><cite>{e(where)}</cite>: »{e(quote)}«</blockquote>"
+                        for where, quote in citations(item.source)]
             out.append("</li>")
         out.append("</ul></section>")
     out.append("</body></html>")
