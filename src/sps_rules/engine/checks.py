@@ -6,7 +6,6 @@ Every problem is collected with its ``file:line:col``; the loader refuses the fi
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from datetime import date
 from typing import Any
@@ -21,9 +20,10 @@ from .yamlsafe import LineMap, location
 MAX_RULES = 2_000
 #: The most parts (all/any/not/fact) one condition may have once its refs are filled in.
 MAX_EXPANDED_CONDITION = 2_000
-#: The most alternatives (terms of its disjunctive normal form) the engine may need to test one
-#: condition true, or false; durable-rules fails with error 113 on a few thousand.
-MAX_ALTERNATIVES = 256
+#: The most and/or operators one condition may compile to (tested true, or tested false), beside
+#: the rule's own guard. Measured on durable-rules 2.0.28: a rule whose expression holds more than
+#: 15 of them cannot be created (error 113); an exponential ref bomb reached that at 3 levels.
+MAX_ENGINE_OPERATORS = 14
 #: The deepest nesting one condition may have once its refs are filled in.
 MAX_EXPANDED_DEPTH = 100
 
@@ -287,14 +287,20 @@ class Checker:
                 self._check_expanded(("definitions", name, "when"), f"definition {name!r}", measured[name])
         for i, rule in enumerate(self.f.rules):
             if rule.when is not None and not (set(_refs(rule.when)) & (cyclic | too_big)):
-                self._check_expanded(("rules", i, "when"), f"rule {rule.id!r}", _measure(rule.when, measured))
+                size, depth, true, false = _measure(rule.when, measured)
+                coded = (rule.need is not None and rule.need.code is not None) or (
+                    rule.request is not None and rule.request.code is not None)
+                if coded:  # the compiler joins "has this need/request" to the condition with one more all
+                    true, false = true + 1, false + 1
+                self._check_expanded(("rules", i, "when"), f"rule {rule.id!r}", (size, depth, true, false))
 
     def _check_expanded(self, loc: tuple[Any, ...], what: str, measure: Measure) -> None:
         size, depth, true, false = measure
-        if max(true, false) > MAX_ALTERNATIVES:
-            self.add(loc, f"the condition of {what} needs more than {MAX_ALTERNATIVES:,} alternatives for the rule "
-                          "engine when its definitions are filled in (all/any/not of refs multiply)",
-                     "write the condition more directly, with fewer nested all/any/not around refs")
+        if max(true, false) > MAX_ENGINE_OPERATORS:
+            self.add(loc, f"the condition of {what} is too complex for the rule engine: it needs more than "
+                          f"{MAX_ENGINE_OPERATORS} all/any/comparison steps once its definitions are filled in",
+                     "split it into several rules, or refer to fewer definitions (each ref repeats the whole "
+                     "definition)")
         elif size > MAX_EXPANDED_CONDITION:
             self.add(loc, f"the condition of {what} grows to more than {MAX_EXPANDED_CONDITION:,} parts when its "
                           f"definitions are filled in (each ref repeats the whole definition)",
@@ -307,7 +313,7 @@ class Checker:
 
 def _too_big(measure: Measure) -> bool:
     size, depth, true, false = measure
-    return size > MAX_EXPANDED_CONDITION or depth > MAX_EXPANDED_DEPTH or max(true, false) > MAX_ALTERNATIVES
+    return size > MAX_EXPANDED_CONDITION or depth > MAX_EXPANDED_DEPTH or max(true, false) > MAX_ENGINE_OPERATORS
 
 
 def _refs(cond: Condition) -> list[str]:
@@ -320,14 +326,13 @@ Measure = tuple[int, int, int, int]
 
 def _measure(cond: Condition, measured: dict[str, Measure]) -> Measure:
     """A condition with every ref replaced by its (measured) definition: its size, its depth, and
-    the alternatives the engine needs to test it true and to test it false (the terms of its
-    disjunctive normal form: ``all`` multiplies them, ``any`` adds them up). Each is capped."""
+    the and/or operators of the engine expressions that test it true and false (as the compiler
+    builds them: one per all/any of two or more parts, one per comparison). Each is capped."""
     if isinstance(cond, (AllOf, AnyOf)):
         parts = [_measure(c, measured) for c in (cond.all if isinstance(cond, AllOf) else cond.any)]
+        joined = 1 if len(parts) > 1 else 0
         size, depth = 1 + sum(p[0] for p in parts), 1 + max(p[1] for p in parts)
-        products = (math.prod(p[2] for p in parts), math.prod(p[3] for p in parts))
-        sums = (sum(p[2] for p in parts), sum(p[3] for p in parts))
-        true, false = (products[0], sums[1]) if isinstance(cond, AllOf) else (sums[0], products[1])
+        true, false = joined + sum(p[2] for p in parts), joined + sum(p[3] for p in parts)
     elif isinstance(cond, Not):
         size, depth, false, true = _measure(cond.not_, measured)
         size, depth = size + 1, depth + 1
@@ -335,9 +340,27 @@ def _measure(cond: Condition, measured: dict[str, Measure]) -> Measure:
         size, depth, true, false = measured.get(cond.ref, (1, 1, 1, 1))
         depth += 1
     else:
-        size, depth, true, false = 1, 1, 1, 1
+        size, depth = 1, 1
+        true, false = _leaf_operators(cond)
     return (min(size, MAX_EXPANDED_CONDITION + 1), min(depth, MAX_EXPANDED_DEPTH + 1),
-            min(true, MAX_ALTERNATIVES + 1), min(false, MAX_ALTERNATIVES + 1))
+            min(true, MAX_ENGINE_OPERATORS + 1), min(false, MAX_ENGINE_OPERATORS + 1))
+
+
+def _leaf_operators(test: FactTest) -> tuple[int, int]:
+    """The and/or operators of one fact test, tested true and tested false (as compiler._leaf)."""
+    op = test.comparison
+    if op == "known":
+        return 0, 0
+    if op in ("contains", "contains_any"):
+        many = 1 if isinstance(test.value, list) and len(test.value) > 1 else 0
+        return many, many
+    if op == "one_of":
+        return (1 if len(test.value) > 1 else 0), 1
+    if op == "equals":
+        return 0, 1
+    if op == "not_equals":
+        return 1, 0
+    return 1, 1
 
 
 def _nearest_sentence(quote: str, folded: str) -> str:
