@@ -13,7 +13,7 @@ from typing import Literal
 from ..engine.evaluator import FactsInput
 from ..engine.registry import load_ruleset_version
 from ..model.decision import Decision, Referral, SourceRef
-from ..model.errors import FactsError, UnknownFormat
+from ..model.errors import FactsError, UnknownFormat, guarded
 from .records import DecisionRecord
 from .whynot import WhyNot
 from .whynot import analyse as _why_not
@@ -193,6 +193,7 @@ def to_text(d: Decision) -> str:
     return render(d)
 
 
+@guarded("explain")
 def explain(source: Decision | DecisionRecord, *, format: Format = "text", why_not: bool = False,
             facts: FactsInput | None = None) -> str:
     """Danish reasons for a decision (or a record's decision) as text, Markdown or HTML.

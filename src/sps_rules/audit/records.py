@@ -26,7 +26,7 @@ from ..engine.evaluator import MAX_FACTS_BYTES, FactsInput, RuleSet, coerce_fact
 from ..engine.loader import versions
 from ..engine.registry import load_ruleset, ruleset_for
 from ..model.decision import Decision
-from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound
+from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound, guarded
 from ..model.facts import fact_values
 from ..model.io import read_bounded
 from ..model.jsonio import loads_strict
@@ -118,6 +118,7 @@ def _as_given(facts: FactsInput) -> dict[str, Any]:
     return data
 
 
+@guarded("record")
 def record(municipality: str, facts: FactsInput, *, created_at: datetime | None = None,
            root: Path | str | None = None) -> DecisionRecord:
     """Evaluate and return a self-contained, hashed decision record (write it with ``.to_json()``).
@@ -129,6 +130,7 @@ def record(municipality: str, facts: FactsInput, *, created_at: datetime | None 
     return make_record(load_ruleset(municipality, citizen.assessment_date, root=root), given, created_at=created_at)
 
 
+@guarded("read_record")
 def read_record(source: Path | str | bytes) -> DecisionRecord:
     """A record from a file path or JSON bytes; RecordError if it is corrupt or invalid."""
     name = "record"
@@ -196,6 +198,7 @@ class ReplayResult:
         return "\n".join(lines)
 
 
+@guarded("replay")
 def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = None) -> ReplayResult:
     """Re-evaluate a record with the rule-set version it names and compare, field by field."""
     record = source if isinstance(source, DecisionRecord) else read_record(source)

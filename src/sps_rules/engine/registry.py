@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from ..model.decision import Decision
-from ..model.errors import RuleSetNotFound
+from ..model.errors import RuleSetNotFound, guarded
 from .evaluator import FactsInput, RuleSet, coerce_facts
 from .loaded import LoadedRuleSet
 from .loader import load_file, rules_root, ruleset_ids, select, versions
@@ -30,6 +30,7 @@ def _base(root: Path | str | None) -> Path | None:
     return Path(root) if root is not None else None
 
 
+@guarded("load_ruleset")
 def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str | None = None) -> RuleSet:
     """The version of a municipality's rule set that applies on ``on`` (the newest if None).
 
@@ -44,6 +45,7 @@ def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str 
     return ruleset_for(loaded)
 
 
+@guarded("load_ruleset_file")
 def load_ruleset_file(path: Path | str) -> RuleSet:
     """A rule set from one file, e.g. a draft a policy officer is editing.
 
@@ -52,6 +54,7 @@ def load_ruleset_file(path: Path | str) -> RuleSet:
     return ruleset_for(load_file(path))
 
 
+@guarded("load_ruleset_version")
 def load_ruleset_version(ruleset_id: str, version: str, *, root: Path | str | None = None) -> RuleSet:
     """Exactly the named version of a rule set (no date lookup).
 
@@ -66,12 +69,14 @@ def load_ruleset_version(ruleset_id: str, version: str, *, root: Path | str | No
     raise RuleSetNotFound(f"rule set {ruleset_id!r} has no version {version!r}")
 
 
+@guarded("list_rulesets")
 def list_rulesets(root: Path | str | None = None) -> list[RuleSet]:
     """Every version of every rule set, grouped by rule set, oldest version first."""
     base = Path(root) if root is not None else rules_root()
     return [ruleset_for(v) for rid in ruleset_ids(base) for v in versions(rid, base)]
 
 
+@guarded("evaluate")
 def evaluate(municipality: str, facts: FactsInput, *, root: Path | str | None = None) -> Decision:
     """The decision for one citizen under the version that applies on their assessment date.
 
