@@ -53,6 +53,8 @@ def rules_root() -> Path:
 
 # --- loading ------------------------------------------------------------------------------
 
+#: Loaded files kept, keyed by path, mtime and size; the oldest is dropped beyond this many.
+MAX_CACHED_FILES = 256
 _cache: dict[tuple[str, int, int], LoadedRuleSet] = {}
 _cache_lock = threading.Lock()
 
@@ -83,6 +85,8 @@ def _load(path: Path, root: Path, *, depth: int, display: str) -> LoadedRuleSet:
     loaded = _load_uncached(path, root, depth=depth, display=display)
     with _cache_lock:
         _cache[key] = loaded
+        while len(_cache) > MAX_CACHED_FILES:  # a draft saved again and again must not grow the process
+            del _cache[next(iter(_cache))]
     return loaded
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +13,10 @@ from .evaluator import FactsInput, RuleSet, coerce_facts
 from .loaded import LoadedRuleSet
 from .loader import load_file, rules_root, ruleset_ids, select, versions
 
-_rulesets: dict[str, RuleSet] = {}
+#: Rule sets kept ready, most recently used last; beyond this many the least recently used is
+#: dropped (and rebuilt if asked for again), so loading draft after draft stays flat in memory.
+MAX_CACHED_RULESETS = 64
+_rulesets: OrderedDict[str, RuleSet] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -23,6 +27,9 @@ def ruleset_for(loaded: LoadedRuleSet) -> RuleSet:
         if found is None or found.loaded is not loaded:
             found = RuleSet(loaded)
             _rulesets[loaded.sha256] = found
+        _rulesets.move_to_end(loaded.sha256)
+        while len(_rulesets) > MAX_CACHED_RULESETS:
+            _rulesets.popitem(last=False)
         return found
 
 
