@@ -24,7 +24,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..model.errors import Problem, RuleFileError, RuleSetNotFound
+from ..model.errors import Problem, RuleFileError, RuleSetNotFound, SpsRulesError
+from ..model.io import read_bounded
 from ..model.schema import Definition, RuleFile, RuleSetHeader
 from .checks import Checker
 from .loaded import Document, LoadedRule, LoadedRuleSet, fold
@@ -199,14 +200,14 @@ def _read_documents(
         if ref.id in documents:
             problems.append(Problem(display, line, col, f"duplicate source id {ref.id!r}"))
             continue
-        try:
-            raw = file.read_bytes()
-        except OSError:
+        if not file.exists():
             problems.append(Problem(display, line, col, f"source text {ref.file!r} not found",
                                     "put the standard's text beside the rule file, e.g. source/<name>.txt"))
             continue
-        if len(raw) > MAX_SOURCE_BYTES:
-            problems.append(Problem(display, line, col, f"source text {ref.file!r} is larger than {MAX_SOURCE_BYTES:,} bytes"))
+        try:  # a regular file only, never more than the limit into memory
+            raw = read_bounded(file, MAX_SOURCE_BYTES, what="source text")
+        except SpsRulesError as exc:
+            problems.append(Problem(display, line, col, f"source text {ref.file!r}: {str(exc).split(': ', 1)[-1]}"))
             continue
         try:
             text = raw.decode("utf-8")

@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from ..model.errors import Problem, RuleFileError
+from ..model.errors import Problem, RuleFileError, SpsRulesError
+from ..model.io import read_bounded
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
@@ -170,16 +171,12 @@ def _compose(text: str, name: str) -> yaml.Node | None:
 def read_yaml(path: Path, *, display: str | None = None, allow_aliases: bool = False) -> tuple[Any, LineMap]:
     """Parse one YAML file into plain data plus a map from data path to (line, column)."""
     name = display or str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise RuleFileError([Problem(name, 0, 0, f"cannot read the file: {exc.strerror}")]) from None
-    if size > MAX_BYTES:
-        raise RuleFileError(
-            [Problem(name, 0, 0, f"file is {size:,} bytes; a rule file may be at most {MAX_BYTES:,} bytes",
-                     "split the rule set or remove pasted material")]
-        )
-    raw = path.read_bytes()
+    try:  # a regular file only (a FIFO would hang, /dev/zero would fill memory), never past the limit
+        raw = read_bounded(path, MAX_BYTES, what="rule file")
+    except SpsRulesError as exc:
+        message = str(exc).removeprefix(f"{path}: ")
+        raise RuleFileError([Problem(name, 0, 0, message, "split the rule set or remove pasted material"
+                                     if "larger than" in message else "")]) from None
     return parse_yaml(raw, name, allow_aliases=allow_aliases)
 
 

@@ -31,7 +31,7 @@ def read_bounded(path: Path | str, limit: int, *, what: str = "file",
         if not stat.S_ISREG(info.st_mode):
             raise error(f"{name}: the {what} is not a regular file")
         if info.st_size > limit:
-            raise error(f"{name}: the {what} is larger than {limit:,} bytes ({info.st_size:,} bytes)")
+            raise error(f"{name}: the {what} is {info.st_size:,} bytes, larger than the limit (at most {limit:,} bytes)")
         chunks: list[bytes] = []
         size = 0
         while size <= limit:
@@ -41,7 +41,7 @@ def read_bounded(path: Path | str, limit: int, *, what: str = "file",
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:
-            raise error(f"{name}: the {what} is larger than {limit:,} bytes")
+            raise error(f"{name}: the {what} is larger than the limit (at most {limit:,} bytes)")
         return b"".join(chunks)
     except OSError as exc:
         raise error(f"{name}: cannot read the {what}: {exc.strerror or exc}") from None
@@ -57,7 +57,7 @@ def read_stream_bounded(stream: BinaryIO, limit: int, *, name: str = "<stdin>", 
     except OSError as exc:
         raise error(f"{name}: cannot read the {what}: {exc.strerror or exc}") from None
     if len(data) > limit:
-        raise error(f"{name}: the {what} is larger than {limit:,} bytes")
+        raise error(f"{name}: the {what} is larger than the limit (at most {limit:,} bytes)")
     return bytes(data)
 
 
