@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import durable_rules_engine
+
 from sps_rules.engine import compiler
 from sps_rules.engine.evaluator import RuleSet
 from sps_rules.engine.loader import load_text
@@ -31,13 +33,13 @@ def test_drafts_with_the_same_conditions_share_one_engine_ruleset() -> None:
 def test_many_drafts_keep_a_bounded_number_of_engine_rulesets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compiler, "MAX_COMPILED", 3)
     deleted: list[int] = []
-    real_delete = compiler._engine.delete_ruleset
+    real_delete = durable_rules_engine.delete_ruleset
 
     def counting_delete(handle: int) -> None:
         deleted.append(handle)
         real_delete(handle)
 
-    monkeypatch.setattr(compiler._engine, "delete_ruleset", counting_delete)
+    monkeypatch.setattr(durable_rules_engine, "delete_ruleset", counting_delete)
     for age in range(60, 72):
         RuleSet(load_text(draft(age), ROSKILDE)).evaluate(FACTS)
     gc.collect()
