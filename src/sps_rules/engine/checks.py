@@ -49,7 +49,20 @@ class Checker:
 
     def add(self, loc: tuple[Any, ...], message: str, hint: str = "") -> None:
         line, col = location(self.lines, loc)
+        if len(loc) >= 2 and loc[0] in ("rules", "definitions"):
+            message = f"{self._place(loc)}: {message}"
         self.problems.append(Problem(self.display, line, col, message, hint))
+
+    def _place(self, loc: tuple[Any, ...]) -> str:
+        """``rule target.age, when.all[2]`` (the rule by its id), ``definition x, when``."""
+        if loc[0] == "rules" and isinstance(loc[1], int) and 0 <= loc[1] < len(self.f.rules):
+            head = f"rule {self.f.rules[loc[1]].id}"
+        else:
+            head = f"{loc[0].rstrip('s')} {loc[1]}"
+        rest = ""
+        for part in loc[2:]:
+            rest += f"[{part}]" if isinstance(part, int) else ("." if rest else "") + str(part)
+        return head + (f", {rest}" if rest else "")
 
     def run(self) -> tuple[list[LoadedRule], dict[str, Definition]]:
         self._check_header()

@@ -12,6 +12,7 @@ Either the whole rule set loads, or a :class:`RuleFileError` lists every problem
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -26,7 +27,7 @@ from pydantic import ValidationError
 
 from ..model.errors import Problem, RuleFileError, RuleSetNotFound, SpsRulesError
 from ..model.io import read_bounded
-from ..model.schema import Definition, RuleFile, RuleSetHeader
+from ..model.schema import Definition, RuleFile, RuleSetHeader, rule_file_json_schema
 from .checks import Checker
 from .loaded import Document, LoadedRule, LoadedRuleSet, fold
 from .yamlsafe import LineMap, location, parse_yaml, read_yaml, real_path
@@ -108,7 +109,7 @@ def _load_uncached(path: Path, root: Path, *, depth: int, display: str, raw: byt
     try:
         rule_file = RuleFile.model_validate(data)
     except ValidationError as exc:
-        raise RuleFileError(_schema_problems(exc, lines, display)) from None
+        raise RuleFileError(_schema_problems(exc, lines, display, data)) from None
 
     problems: list[Problem] = []
     base: LoadedRuleSet | None = None
@@ -144,30 +145,77 @@ def _load_uncached(path: Path, root: Path, *, depth: int, display: str, raw: byt
     )
 
 
-def _schema_problems(exc: ValidationError, lines: LineMap, display: str) -> list[Problem]:
+def _schema_problems(exc: ValidationError, lines: LineMap, display: str, data: Any = None) -> list[Problem]:
     problems = []
     for err in exc.errors():
         loc = real_path(lines, tuple(err["loc"]))
         line, col = location(lines, loc)
-        where = _loc_text(loc)
+        where = place(loc, data)
         kind = err["type"]
         if kind == "extra_forbidden":
-            key = loc[-1]
-            message = f"unknown key {key!r}" + (f" in {_loc_text(loc[:-1])}" if len(loc) > 1 else "")
-            hint = "remove it or fix its spelling; see the rule-file schema (sps-rules schema rules)"
+            key = str(loc[-1])
+            message = f"unknown key {key!r}" + (f" in {place(loc[:-1], data)}" if len(loc) > 1 else "")
+            hint = _key_hint(key)
         elif kind == "missing":
-            message = f"missing required key {where}"
+            message = f"missing required key {err['loc'][-1]!r}" + (f" in {place(loc[:-1], data)}" if len(loc) > 1 else "")
             hint = "add it"
         else:
             msg = str(err["msg"])
             msg = msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
             shown = err.get("input")
             message = f"{where}: {msg}" + (
-                f" (got {shown!r})" if kind not in {"value_error", "condition"} and not isinstance(shown, (dict, list)) else ""
+                f" (got {shown!r:.80})" if kind not in {"value_error", "condition"} and not isinstance(shown, (dict, list)) else ""
             )
             hint = ""
         problems.append(Problem(display, line, col, message, hint))
     return _dedupe(problems)
+
+
+def place(loc: tuple[Any, ...], data: Any = None) -> str:
+    """A location in words a policy officer can find: ``rule target.age, when.all[2]`` rather
+    than ``rules[4].when.all[2]``; definitions by name."""
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        rules = data.get("rules") if isinstance(data, dict) else None
+        rule = rules[loc[1]] if isinstance(rules, list) and 0 <= loc[1] < len(rules) else None
+        rule_id = rule.get("id") if isinstance(rule, dict) else None
+        name = f"rule {rule_id}" if isinstance(rule_id, str) and rule_id else f"rule no. {loc[1] + 1}"
+        return name + (f", {_loc_text(loc[2:])}" if len(loc) > 2 else "")
+    if len(loc) >= 2 and loc[0] == "definitions":
+        return f"definition {loc[1]}" + (f", {_loc_text(loc[2:])}" if len(loc) > 2 else "")
+    return _loc_text(loc)
+
+
+def _schema_keys() -> dict[str, list[str]]:
+    """Every key the rule-file schema knows, with the parts of a rule file it belongs in."""
+    schema = rule_file_json_schema()
+    homes: dict[str, list[str]] = {key: ["the top level"] for key in schema.get("properties", {})}
+    for name, definition in schema.get("$defs", {}).items():
+        for key in definition.get("properties", {}):
+            homes.setdefault(key, []).append(_HOME_NAMES.get(name, name))
+    return homes
+
+
+_HOME_NAMES = {
+    "Rule": "a rule (under rules:)", "RuleSetHeader": "ruleset:", "Source": "a rule's source:",
+    "Definition": "a definition (under definitions:)", "FactTest": "a fact test (in when:)",
+    "AllOf": "a condition (when:)", "AnyOf": "a condition (when:)", "Not": "a condition (when:)",
+    "Ref": "a condition (when:)", "DocumentRef": "ruleset.sources", "BaseRef": "ruleset.extends",
+    "Criterion": "criterion:", "Period": "a period (e.g. deadline.period)",
+}
+_KEYS: dict[str, list[str]] = {}
+
+
+def _key_hint(key: str) -> str:
+    """Did-you-mean for a misspelt key; for a key that belongs elsewhere, where to move it (never "remove")."""
+    if not _KEYS:
+        _KEYS.update(_schema_keys())
+    if key in _KEYS:
+        homes = ", ".join(dict.fromkeys(_KEYS[key]))
+        return f"{key!r} belongs in {homes}; move it there (check its indentation) rather than deleting it"
+    near = difflib.get_close_matches(key, list(_KEYS), n=1, cutoff=0.7)
+    if near:
+        return f"did you mean {near[0]!r}?"
+    return "fix its spelling, or remove it if it is not part of the rule file; see the schema (sps-rules schema rules)"
 
 
 def _loc_text(loc: tuple[Any, ...]) -> str:
