@@ -109,21 +109,12 @@ def _load_uncached(path: Path, root: Path, *, depth: int, display: str, raw: byt
     try:
         rule_file = RuleFile.model_validate(data)
     except ValidationError as exc:
-        raise RuleFileError(_schema_problems(exc, lines, display, data)) from None
+        schema_problems = _schema_problems(exc, lines, display, data)
+        raise RuleFileError(schema_problems + _meaning_despite(exc, data, lines, path, root, depth=depth,
+                                                               display=display)) from None
 
     problems: list[Problem] = []
-    base: LoadedRuleSet | None = None
-    if rule_file.ruleset.extends is not None:
-        ref = rule_file.ruleset.extends
-        line, col = location(lines, ("ruleset", "extends"))
-        if depth >= MAX_BASE_DEPTH:
-            raise RuleFileError([Problem(display, line, col, "rule sets extend each other too deeply (a cycle?)")])
-        try:
-            base_path = find_version_file(ref.ruleset, ref.version, root)
-        except RuleSetNotFound as exc:
-            raise RuleFileError([Problem(display, line, col, str(exc), "check ruleset and version under 'extends'")]) from None
-        base = _load(base_path, root, depth=depth + 1, display=_display(base_path))
-
+    base = _base_of(rule_file, lines, root, depth=depth, display=display)
     documents = _read_documents(rule_file, path, lines, display, problems)
     checker = Checker(rule_file, lines, display, documents, base, problems)
     merged_rules, merged_definitions = checker.run()
@@ -143,6 +134,68 @@ def _load_uncached(path: Path, root: Path, *, depth: int, display: str, raw: byt
         sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         canonical=canonical,
     )
+
+
+def _base_of(rule_file: RuleFile, lines: LineMap, root: Path, *, depth: int, display: str) -> LoadedRuleSet | None:
+    """The loaded rule set that ``rule_file`` extends, if any."""
+    if rule_file.ruleset.extends is None:
+        return None
+    ref = rule_file.ruleset.extends
+    line, col = location(lines, ("ruleset", "extends"))
+    if depth >= MAX_BASE_DEPTH:
+        raise RuleFileError([Problem(display, line, col, "rule sets extend each other too deeply (a cycle?)")])
+    try:
+        base_path = find_version_file(ref.ruleset, ref.version, root)
+    except RuleSetNotFound as exc:
+        raise RuleFileError([Problem(display, line, col, str(exc), "check ruleset and version under 'extends'")]) from None
+    return _load(base_path, root, depth=depth + 1, display=_display(base_path))
+
+
+def _meaning_despite(exc: ValidationError, data: Any, lines: LineMap, path: Path, root: Path, *, depth: int,
+                     display: str) -> list[Problem]:
+    """The errors of meaning in the parts of a file that passed the schema, so that one run of
+    ``validate`` reports both kinds. Rules and definitions with schema errors are left out (and
+    what follows from leaving them out is not reported); a broken header stops here."""
+    bad_rules: set[int] = set()
+    bad_definitions: set[str] = set()
+    for err in exc.errors():
+        loc = err["loc"]
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            bad_rules.add(loc[1])
+        elif len(loc) >= 2 and loc[0] == "definitions":
+            bad_definitions.add(str(loc[1]))
+        else:
+            return []
+    if not isinstance(data, dict):
+        return []
+    given_rules, given_definitions = data.get("rules"), data.get("definitions")
+    rules: list[Any] = given_rules if isinstance(given_rules, list) else []
+    definitions: dict[str, Any] = given_definitions if isinstance(given_definitions, dict) else {}
+    kept = [i for i in range(len(rules)) if i not in bad_rules]
+    partial = {**data, "rules": [rules[i] for i in kept],
+               "definitions": {k: v for k, v in definitions.items() if k not in bad_definitions}}
+    if not partial["definitions"] and "definitions" not in data:
+        del partial["definitions"]
+    try:
+        rule_file = RuleFile.model_validate(partial)
+    except ValidationError:
+        return []
+    shifted: LineMap = {k: v for k, v in lines.items() if k[:1] != ("rules",) or len(k) < 2}
+    for new, old in enumerate(kept):  # the lines of rule ``old`` under its index in the partial file
+        for key, value in lines.items():
+            if len(key) >= 2 and key[0] == "rules" and key[1] == old:
+                shifted[("rules", new, *key[2:])] = value
+    problems: list[Problem] = []
+    try:
+        base = _base_of(rule_file, shifted, root, depth=depth, display=display)
+        documents = _read_documents(rule_file, path, shifted, display, problems)
+        Checker(rule_file, shifted, display, documents, base, problems).run()
+    except (RuleFileError, RuleSetNotFound) as error:
+        return list(getattr(error, "problems", ()))
+    whole_set = ("exactly one 'principle", "has no default")
+    return [p for p in problems
+            if not any(f"unknown definition {name!r}" in p.message for name in bad_definitions)
+            and not (bad_rules and any(words in p.message for words in whole_set))]
 
 
 def _schema_problems(exc: ValidationError, lines: LineMap, display: str, data: Any = None) -> list[Problem]:
