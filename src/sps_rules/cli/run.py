@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
 import sys
-from typing import IO, Any
+from typing import Any
 
 import click
 
@@ -50,20 +51,28 @@ def bench(municipality: str, n: int, seed: int, fmt: str) -> None:
 @click.option("--on-error", type=click.Choice(["skip", "fail"]), default="skip", show_default=True,
               help="skip: report a bad line and go on; fail: stop at the first bad line (exit 2).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.option("--dask", "dask", metavar="local|tcp://HOST:PORT", default=None,
+              help="Run on Dask: 'local' starts a cluster sized to this machine; an address uses a running one.")
 def batch(municipality: str, input_file: str, output: str, workers: int | None, on_error: str,
-          progress: bool | None) -> None:
-    """Evaluate many citizens from JSON Lines on all cores, streaming at constant memory."""
+          progress: bool | None, dask: str | None) -> None:
+    """Evaluate many citizens (JSON Lines or Parquet) on all cores or on Dask, streaming at constant memory.
+
+    A .parquet input is a table of facts, one row per citizen; a .parquet output holds the decisions
+    flattened to columns beside the whole decision as JSON.
+    """
     from ..run.batch import MAX_BAD_KEPT
     from ..run.batch import run as run_batch
+    from ..run.formats import ParquetSink, is_parquet, parquet_lines
 
     # every argument is checked before anything is read or written
     if input_file != "-":
         _input_or_fail(input_file)
     _output_or_fail(output, input_file)
     show = sys.stderr.isatty() if progress is None else progress
-    total = _count_lines(input_file) if show and input_file != "-" else None
+    total = _count_lines(input_file) if show and input_file != "-" and not is_parquet(input_file) else None
     try:
-        source: IO[bytes] = sys.stdin.buffer if input_file == "-" else open(input_file, "rb")  # noqa: SIM115
+        source: Any = (sys.stdin.buffer if input_file == "-" else contextlib.closing(parquet_lines(input_file))
+                       if is_parquet(input_file) else open(input_file, "rb"))  # noqa: SIM115
     except OSError as exc:
         _fail(f"{input_file}: cannot read: {exc.strerror}")
     bar = click.progressbar(length=total or 0, label="evaluating", file=sys.stderr) if show else None
@@ -84,11 +93,15 @@ def batch(municipality: str, input_file: str, output: str, workers: int | None, 
             click.echo(f"sps-rules: {input_file}: more bad lines; only the first {MAX_BAD_KEPT} are shown", err=True)
 
     try:
-        with source, atomic_output(output) as sink:
-            summary = run_batch(municipality, source, sink, workers=workers, fail_fast=on_error == "fail",
-                                on_bad=report, on_progress=progress_to)
+        parquet = is_parquet(output)
+        with source as lines, atomic_output(output, mode="wb" if parquet else "w") as handle:
+            sink = ParquetSink(handle) if parquet else handle
+            summary = run_batch(municipality, lines, sink, workers=workers, fail_fast=on_error == "fail",
+                                on_bad=report, on_progress=progress_to, dask=dask)
             if summary.stopped_at is not None:
                 raise _Stopped  # leave no partial output under the final name
+            if isinstance(sink, ParquetSink):
+                sink.close()
     except _Stopped:
         _fail(f"{input_file}: stopped at {summary.stopped_at}; no output written")
     except SpsRulesError as exc:
@@ -124,3 +137,36 @@ def _count_lines(path: str) -> int:
     except OSError as exc:
         _fail(f"{path}: cannot read: {exc.strerror}")
     return count
+
+
+@main.command()
+@click.argument("municipality")
+@click.argument("population", metavar="POPULATION.jsonl|.parquet")
+@click.option("--from", "old", required=True, help="The version in force (e.g. 2020-01).")
+@click.option("--to", "new", required=True, help="The version to compare with (e.g. a draft's version).")
+@click.option("--dask", "dask", metavar="local|tcp://HOST:PORT", default=None, help="Run on Dask (see batch).")
+@click.option("--workers", type=click.IntRange(min=1, max=MAX_WORKERS), default=None,
+              help=f"Worker processes, 1..{MAX_WORKERS} (default: all cores).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def simulate(municipality: str, population: str, old: str, new: str, dask: str | None, workers: int | None,
+             fmt: str) -> None:
+    """Run a whole POPULATION through two versions and report the outcome changes.
+
+    Counts citizens by change (eligibility transition, and which parts of the decision changed) and
+    names a few of them per change by line number.
+    """
+    from ..run.formats import is_parquet, parquet_lines
+    from ..run.simulate import simulate as run_simulate
+
+    _input_or_fail(population)
+    try:
+        if is_parquet(population):
+            result = run_simulate(municipality, old, new, parquet_lines(population), dask=dask, workers=workers)
+        else:
+            with open(population, "rb") as fh:
+                result = run_simulate(municipality, old, new, fh, dask=dask, workers=workers)
+    except SpsRulesError as exc:
+        _fail(str(exc).replace("\n", "; "))
+    except OSError as exc:
+        _fail(f"{population}: cannot read: {exc.strerror}")
+    click.echo(result.to_json() if fmt == "json" else result.text(), nl=fmt == "json")

@@ -8,12 +8,12 @@ with its line number, and either skipped or made fatal.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, cast
+from typing import IO, Protocol, cast
+
+from .cluster import Pin, check_pins, pins
+from .executors import executor, ordered
 
 CHUNK = 250
 #: The longest input line, in bytes; a longer one is reported as bad without being read whole.
@@ -47,16 +47,12 @@ def _evaluate_chunk(args: tuple[str, list[tuple[int, str | None]]]) -> list[tupl
     """
     from ..engine.registry import evaluate
     from ..model.errors import SpsRulesError
-    from ..model.jsonio import loads_object
 
     municipality, lines = args
     out: list[tuple[int, str | None, str | None]] = []
     for number, text in lines:
         try:
-            if text is None or text in _MARKERS:
-                raise SpsRulesError(_MARKERS.get(text or "", _MARKERS[_TOO_LONG]))
-            data = loads_object(text, what="facts", max_bytes=MAX_LINE_BYTES)
-            decision = evaluate(municipality, data)
+            decision = evaluate(municipality, line_facts(text))
             out.append((number, f'{{"line":{number},"decision":{decision.to_json(indent=None)}}}', None))
         except SpsRulesError as exc:
             message = str(exc)
@@ -64,6 +60,16 @@ def _evaluate_chunk(args: tuple[str, list[tuple[int, str | None]]]) -> list[tupl
         except Exception as exc:  # noqa: BLE001 - one line must never take the whole batch down
             out.append((number, None, f"the line could not be evaluated ({type(exc).__name__})"))
     return out
+
+
+def line_facts(text: str | None) -> dict[str, object]:
+    """The facts object of one input line; SpsRulesError for a marker or invalid JSON."""
+    from ..model.errors import SpsRulesError
+    from ..model.jsonio import loads_object
+
+    if text is None or text in _MARKERS:
+        raise SpsRulesError(_MARKERS.get(text or "", _MARKERS[_TOO_LONG]))
+    return loads_object(text, what="facts", max_bytes=MAX_LINE_BYTES)
 
 
 _TOO_LONG = "\x00too-long"
@@ -118,36 +124,37 @@ def _chunks(lines: Iterable[str]) -> Iterator[list[tuple[int, str | None]]]:
         yield chunk
 
 
-def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: IO[str], *, workers: int | None = None,
-        fail_fast: bool = False, on_bad: Callable[[BadLine], None] | None = None,
-        on_progress: Callable[[int], None] | None = None) -> BatchSummary:
+def numbered_chunks(source: IO[bytes] | IO[str] | Iterable[str]) -> Iterator[list[tuple[int, str | None]]]:
+    """The non-empty lines of ``source`` with their line numbers, CHUNK at a time."""
+    return _chunks(_read_lines(source))
+
+
+class TextSink(Protocol):
+    """Where decisions go: an open text file, or ``formats.ParquetSink``."""
+
+    def write(self, text: str, /) -> int: ...
+
+
+def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: TextSink, *,
+        workers: int | None = None, fail_fast: bool = False, on_bad: Callable[[BadLine], None] | None = None,
+        on_progress: Callable[[int], None] | None = None, dask: str | None = None) -> BatchSummary:
     """Evaluate every line of ``source`` and write the decisions to ``sink``, in order.
 
     ``source`` is best a binary file (lines are then checked to be UTF-8, and a line longer than
     MAX_LINE_BYTES is never read whole). The summary keeps the first MAX_BAD_KEPT bad lines and
-    counts them all.
+    counts them all. ``dask`` runs the chunks on a Dask cluster instead of local processes:
+    ``"local"`` starts a LocalCluster sized to the machine, ``"tcp://HOST:PORT"`` uses a running
+    scheduler; the output is the same, line for line, as a local run.
     """
     from ..engine.registry import load_ruleset
 
     load_ruleset(municipality)  # fail early, in this process, if the rule set is unknown or invalid
+    pinned = pins(municipality) if dask is not None else ()
+    tasks = ((municipality, pinned, chunk) for chunk in numbered_chunks(source))
     summary = BatchSummary()
-    workers = workers or os.cpu_count() or 1
-    context = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
-    with context.Pool(workers) as pool:
-        pending: deque[Any] = deque()
-        chunks = _chunks(_read_lines(source))
-        inflight = workers * 4
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < inflight:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    exhausted = True
-                    break
-                pending.append(pool.apply_async(_evaluate_chunk, ((municipality, chunk),)))
-            if not pending:
-                break
-            for number, output, error in pending.popleft().get():
+    with executor(_evaluate_task, dask=dask, workers=workers) as (submit, inflight):
+        for results in ordered(submit, tasks, inflight):
+            for number, output, error in results:
                 summary.read += 1
                 if error is not None:
                     bad = BadLine(number, error)
@@ -158,7 +165,6 @@ def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: IO
                         on_bad(bad)
                     if fail_fast:
                         summary.stopped_at = bad
-                        pool.terminate()
                         return summary
                     continue
                 sink.write(f"{output}\n")
@@ -166,3 +172,10 @@ def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: IO
             if on_progress:
                 on_progress(summary.read)
     return summary
+
+
+def _evaluate_task(task: tuple[str, tuple[Pin, ...], list[tuple[int, str | None]]]) -> list[tuple[int, str | None, str | None]]:
+    """In a worker: check that its rule files are the client's (Dask), then evaluate the chunk."""
+    municipality, pinned, lines = task
+    check_pins(pinned)
+    return _evaluate_chunk((municipality, lines))
