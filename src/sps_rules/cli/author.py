@@ -138,7 +138,7 @@ def docs(ruleset: str, fmt: str, output: str | None) -> None:
         _fail(str(exc).replace("\n", "; "))
     if output:
         try:
-            write_atomic(output, document)
+            write_atomic(output, document, what="document")
         except SpsRulesError as exc:
             _fail(str(exc))
     else:
