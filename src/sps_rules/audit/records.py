@@ -170,8 +170,8 @@ class DecisionRecord(BaseModel):
 def _json_v1(payload: Any) -> bytes:
     try:
         return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    except ValueError:
-        raise RecordError("the record holds NaN or Infinity, which JSON does not allow") from None
+    except (TypeError, ValueError):
+        raise RecordError("the record holds a value JSON does not allow (NaN, Infinity or a non-JSON type)") from None
 
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^"{}\[\]:,]+')
