@@ -43,6 +43,7 @@ from ..model.decision import Decision
 from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound
 from ..model.facts import fact_values
 from ..model.io import read_bounded
+from ..model.jsonio import loads_strict
 from ..version import __version__
 from . import signing
 from .files import write_atomic
@@ -260,25 +261,11 @@ def _from_document(document: dict[str, Any], name: str) -> DecisionRecord:
     return record
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _loads(raw: bytes | str) -> Any:
-    """The one place JSON is parsed here: NaN and Infinity are refused."""
-    return json.loads(raw, parse_constant=_refuse_constant)
-
-
 def _as_given(facts: FactsInput) -> dict[str, Any]:
     if isinstance(facts, Path):
         facts = read_bounded(facts, MAX_FACTS_BYTES, what="facts file", error=FactsError)
     if isinstance(facts, (str, bytes)):
-        try:
-            data = _loads(facts)
-        except json.JSONDecodeError as exc:
-            raise FactsError(f"invalid JSON: {exc.msg}") from None
-        except (ValueError, RecursionError) as exc:
-            raise FactsError(f"invalid JSON: {str(exc)[:80]}") from None
+        data = loads_strict(facts, what="facts", max_bytes=MAX_FACTS_BYTES, error=FactsError)
     elif isinstance(facts, BaseModel):
         data = facts.model_dump(mode="json", exclude_none=True)
     else:
@@ -319,14 +306,7 @@ def read_record(source: Path | str | bytes) -> DecisionRecord:
         raw = read_bounded(source, MAX_RECORD_BYTES, what="record", error=RecordError)
     else:
         raw = source
-    if len(raw) > MAX_RECORD_BYTES:
-        raise RecordError(f"{name}: the record is larger than {MAX_RECORD_BYTES:,} bytes")
-    try:
-        data = _loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecordError(f"{name}: not a JSON decision record ({exc})") from None
-    except (ValueError, RecursionError) as exc:
-        raise RecordError(f"{name}: not a JSON decision record ({str(exc)[:80]})") from None
+    data = loads_strict(raw, what=name, max_bytes=MAX_RECORD_BYTES, error=RecordError)
     if not isinstance(data, dict):
         raise RecordError(f"{name}: invalid decision record: (top level): a record is a JSON object")
     record = _from_document(data, name)

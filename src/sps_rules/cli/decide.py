@@ -19,6 +19,7 @@ from ..model.facts import CitizenFacts
 from ..model.schema import rule_file_json_schema
 from .base import fail as _fail
 from .base import main
+from .base import output_or_fail as _output_or_fail
 from .base import read_facts as _read_facts
 
 
@@ -34,8 +35,8 @@ def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, s
     """Evaluate one citizen's FACTS against MUNICIPALITY's rule set."""
     if sign_key and not record_file:
         _fail("--sign-key signs the record: give --record FILE too")
-    if record_file and facts != "-" and _same_file(facts, record_file):
-        _fail(f"{record_file}: the record would overwrite the facts file; choose another name")
+    if record_file:
+        _output_or_fail(record_file, facts)
     name, data = _read_facts(facts)
     try:
         decision = evaluate_facts(municipality, data)
@@ -52,13 +53,6 @@ def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, s
     except OSError as exc:
         _fail(f"{record_file}: cannot write the record: {exc.strerror}")
     click.echo(decision.to_json() if fmt == "json" else to_text(decision), nl=fmt == "json")
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return Path(a).resolve() == Path(b).resolve() or Path(a).samefile(b)
-    except OSError:
-        return False
 
 
 @main.command()
