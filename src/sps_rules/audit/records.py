@@ -42,11 +42,10 @@ from ..model.canonical import CanonicalJSONError, canonical_json
 from ..model.decision import Decision
 from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound
 from ..model.facts import fact_values
-from ..model.io import read_bounded
+from ..model.io import read_bounded, write_atomic
 from ..model.jsonio import loads_strict
 from ..version import __version__
 from . import signing
-from .files import write_atomic
 
 RecordSchema = Literal["1", "2"]
 RECORD_SCHEMA_VERSION: RecordSchema = "2"
@@ -165,7 +164,7 @@ class DecisionRecord(BaseModel):
 
     def write(self, path: Path | str) -> None:
         """Write the record atomically (temporary file beside ``path``, fsync, rename), readable by its owner only."""
-        write_atomic(Path(path), self.to_json().encode("utf-8"), mode=0o600, error=RecordError, what="record")
+        write_atomic(path, self.to_json().encode("utf-8"), permissions=0o600, error=RecordError)
 
 
 def _json_v1(payload: Any) -> bytes:
