@@ -144,7 +144,7 @@ def test_explain_gives_danish_reasons_with_citations(record_file: Path) -> None:
     assert "Borgeren opfylder standardens kriterier" in out
     assert "konkret, individuel vurdering" in out
     assert "Serviceloven § 85" in out and "»er over 18 år og bosiddende i Roskilde Kommune«" in out
-    assert "target.age: opfyldt. Borgeren er fyldt 18 år. Oplysninger: birth_date 1991-09-14, age 34." in out
+    assert "target.age: opfyldt (met). Borgeren er fyldt 18 år. Oplysninger: fødselsdatoen 1991-09-14, alderen 34." in out
     assert "Klagefrist: senest 2026-04-07" in out and "Langfredag" in out
     assert "Til sagsbehandlerens konkrete, individuelle vurdering" in out
 
@@ -165,7 +165,8 @@ def test_explain_from_facts_with_why_not(tmp_path: Path) -> None:
     code, out, _ = cli("explain", "--facts", str(path), "--municipality", "roskilde", "--why-not")
     assert code == 0
     assert "Hvad ville ændre resultatet" in out
-    assert "support_need_level (nu: 1): 2 → eligible; 3 → eligible; 4 → eligible" in out
+    assert ("støttebehovsniveauet (support_need_level), nu 1: 2 → i målgruppen; 3 → i målgruppen; "
+            "4 → i målgruppen") in out
 
 
 def test_explain_needs_a_record_or_facts() -> None:

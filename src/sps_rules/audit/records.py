@@ -268,7 +268,10 @@ def _as_given(facts: FactsInput) -> dict[str, Any]:
     elif isinstance(facts, BaseModel):
         data = facts.model_dump(mode="json", exclude_none=True)
     else:
-        data = json.loads(json.dumps(dict(facts), default=str))
+        try:
+            data = json.loads(json.dumps(dict(facts), default=str))
+        except (TypeError, ValueError):
+            raise FactsError(f"expected a JSON object of citizen facts, got {type(facts).__name__}") from None
     if not isinstance(data, dict):
         raise FactsError("the facts must be a JSON object")
     coerce_facts(data)  # refuse bad facts before anything is written
@@ -283,9 +286,15 @@ def record(municipality: str, facts: FactsInput, *, created_at: datetime | None 
            root: Path | str | None = None, sign_key: signing.KeySource | None = None) -> DecisionRecord:
     """Evaluate and return a self-contained, hashed decision record (write it with ``.write(path)``).
 
-    Takes the same facts as ``evaluate``; raises ``FactsError`` and ``RuleSetNotFound`` as it does.
-    With ``sign_key`` (Ed25519 private key PEM, as bytes or a path) the record is signed; this
-    needs ``pip install 'sps-rules[sign]'``.
+    Takes the same as ``evaluate`` (facts: a ``CitizenFacts``, a mapping, JSON text or a ``Path``),
+    ``created_at`` (default: now; the only clock read, and not part of the decision) and
+    ``sign_key`` (an Ed25519 private key PEM, as bytes or a path; signing needs
+    ``pip install 'sps-rules[sign]'``). Returns a ``DecisionRecord``. Raises ``FactsError`` and
+    ``RuleSetNotFound`` as ``evaluate``.
+
+    >>> rec = sps_rules.record("roskilde", Path("examples/roskilde-citizen.json"))
+    >>> rec.ruleset.version, rec.decision["eligibility"]
+    ('2020-01', 'eligible')
     """
     given = _as_given(facts)
     citizen = coerce_facts(given)
@@ -294,10 +303,16 @@ def record(municipality: str, facts: FactsInput, *, created_at: datetime | None 
 
 
 def read_record(source: Path | str | bytes) -> DecisionRecord:
-    """A record from a file path or JSON bytes; RecordError if it is corrupt or invalid.
+    """A stored decision record.
 
-    A record that parses but whose bytes are not the canonical spelling of its content is
-    returned; ``verify`` and ``replay`` report it as altered.
+    Takes a file path (``Path`` or ``str``) or the record's JSON as ``bytes``. Returns the
+    ``DecisionRecord``. A record that parses but whose bytes are not the canonical spelling of
+    its content is returned; ``verify`` and ``replay`` report it as altered. Raises
+    ``RecordError`` (a ``ValueError``) if it cannot be read, is corrupt or invalid.
+
+    >>> rec = sps_rules.record("roskilde", {"assessment_date": "2026-03-02"})
+    >>> sps_rules.read_record(rec.to_json().encode()).decision == rec.decision
+    True
     """
     name = "record"
     if isinstance(source, (str, Path)):
@@ -441,6 +456,14 @@ def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = N
 
     Checks first what the record says about itself (hash, canonical spelling, signature, and
     with ``verify_key`` that this key signed it) and its header against the release.
+    Takes a ``DecisionRecord``, a path to one, or its JSON as ``bytes``. Returns a
+    ``ReplayResult``: ``.reproduced`` (True only when nothing differs), ``.problems``,
+    ``.differences``, ``.report()`` and ``.exit_code``. Raises ``RecordError`` for a record that
+    cannot be read; everything else it finds is reported, not raised.
+
+    >>> rec = sps_rules.record("roskilde", {"assessment_date": "2026-03-02"})
+    >>> sps_rules.replay(rec).report().splitlines()[0]
+    'reproduced exactly'
     """
     record = source if isinstance(source, DecisionRecord) else read_record(source)
     integrity = check_integrity(record, verify_key)
