@@ -127,7 +127,7 @@ class DecisionRecord(BaseModel):
         """Keep the JSON document a record is validated from: its hash is over that, as stored."""
         record = handler(data)
         if isinstance(data, dict) and record._document is None:
-            record._document = copy.deepcopy(data)
+            record._document = _json_copy(data)
         return record
 
     @property
@@ -165,6 +165,17 @@ class DecisionRecord(BaseModel):
     def write(self, path: Path | str) -> None:
         """Write the record atomically (temporary file beside ``path``, fsync, rename), readable by its owner only."""
         write_atomic(path, self.to_json().encode("utf-8"), permissions=0o600, error=RecordError)
+
+
+def _json_copy(data: dict[str, Any]) -> dict[str, Any] | None:
+    """A copy of a parsed JSON document; None for Python objects (then the fields are what counts)."""
+    try:
+        copied: dict[str, Any] = json.loads(json.dumps(data, allow_nan=False))
+        return copied
+    except TypeError:  # built from Python objects (a datetime, a model), not from a JSON document
+        return None
+    except (ValueError, RecursionError):  # NaN or Infinity: kept, so hashing refuses the record
+        return copy.deepcopy(data)
 
 
 def _json_v1(payload: Any) -> bytes:
