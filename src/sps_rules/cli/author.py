@@ -12,6 +12,7 @@ import click
 from ..model.errors import FactsError, RuleFileError, SpsRulesError
 from .base import fail as _fail
 from .base import main
+from .base import output_or_fail as _output_or_fail
 from .base import read_facts as _read_facts
 
 
@@ -121,6 +122,8 @@ def diff(old: str, new: str, n: int, seed: int, fmt: str) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
 def docs(ruleset: str, fmt: str, output: str | None) -> None:
     """A readable document of a rule set (id, id@version or a file): each rule beside the sentence it quotes."""
+    if output:
+        _output_or_fail(output, ruleset)
     from ..authoring.diff import resolve
     from ..authoring.docs import to_html, to_markdown
 
@@ -131,9 +134,6 @@ def docs(ruleset: str, fmt: str, output: str | None) -> None:
     if output:
         from ..model.io import write_atomic
 
-        source = Path(ruleset)
-        if source.is_file() and source.resolve() == Path(output).resolve():
-            _fail(f"{output}: the document would overwrite the rule file; choose another name")
         try:
             write_atomic(output, document)
         except SpsRulesError as exc:
