@@ -143,6 +143,7 @@ def atomic_output(path: Path | str, *, mode: str = "w", encoding: str | None = "
             with suppress(OSError):
                 os.unlink(temp)
         done = True
+        _sync_folder(folder)
     except FileExistsError:
         raise error(f"{target}: exists already; it is never overwritten") from None
     except OSError as exc:
@@ -151,6 +152,16 @@ def atomic_output(path: Path | str, *, mode: str = "w", encoding: str | None = "
         if not done:
             with suppress(OSError):
                 os.unlink(temp)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush the folder's entry for the renamed file to disk too (best effort: not every file system can)."""
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def write_atomic(path: Path | str, content: str | bytes, *, error: type[SpsRulesError] = SpsRulesError,
