@@ -285,6 +285,8 @@ def explain(source: Decision | DecisionRecord, *, format: Format = "text", why_n
         except ValidationError:
             raise RecordError("the record's decision is not a valid decision") from None
         facts = source.facts if facts is None else facts
+    elif verify_key is not None:
+        raise RecordError("verify_key checks a decision record; a bare decision carries no hash or signature")
     else:
         decision = source
     analysis = None

@@ -57,13 +57,6 @@ def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, s
     click.echo(decision.to_json() if fmt == "json" else to_text(decision), nl=fmt == "json")
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return Path(a).resolve() == Path(b).resolve() or Path(a).samefile(b)
-    except OSError:
-        return False
-
-
 @main.command()
 @click.argument("record_file", metavar="RECORD.json")
 @click.option("--verify-key", "verify_key", type=click.Path(dir_okay=False),

@@ -110,28 +110,42 @@ def _mode_for(target: Path) -> int:
 
 @contextmanager
 def atomic_output(path: Path | str, *, mode: str = "w", encoding: str | None = "utf-8", what: str = "file",
-                  error: type[SpsRulesError] = SpsRulesError) -> Iterator[IO[Any]]:
+                  error: type[SpsRulesError] = SpsRulesError, permissions: int | None = None,
+                  replace: bool = True) -> Iterator[IO[Any]]:
     """A file to write that appears under ``path`` only when the ``with`` block ends without error.
 
     It is written as a temporary file beside ``path`` (same folder, so the rename is atomic), flushed
     to disk and renamed over ``path`` at the end. An exception, a kill or a full disk leaves ``path``
     as it was (absent, or its earlier content) and removes the temporary file where it can.
+    ``permissions`` overrides the file mode (0600 for records and private keys); with
+    ``replace=False`` an existing ``path`` (even a dangling link) is never replaced: the file is
+    linked into place, which fails if anything appeared there meanwhile.
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
+    if not replace and os.path.lexists(target):
+        raise error(f"{target}: exists already; it is never overwritten")
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
         raise error(f"{target}: cannot write the {what}: {exc.strerror or exc}") from None
     done = False
     try:
-        os.fchmod(fd, _mode_for(target))
+        os.fchmod(fd, _mode_for(target) if permissions is None else permissions)
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, target)
+        if replace:
+            os.replace(temp, target)
+        else:
+            os.link(temp, target)  # fails if anything appeared at target meanwhile
+            with suppress(OSError):
+                os.unlink(temp)
         done = True
+        _sync_folder(folder)
+    except FileExistsError:
+        raise error(f"{target}: exists already; it is never overwritten") from None
     except OSError as exc:
         raise error(f"{target}: cannot write the {what}: {exc.strerror or exc}") from None
     finally:
@@ -140,12 +154,23 @@ def atomic_output(path: Path | str, *, mode: str = "w", encoding: str | None = "
                 os.unlink(temp)
 
 
+def _sync_folder(folder: Path) -> None:
+    """Flush the folder's entry for the renamed file to disk too (best effort: not every file system can)."""
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def write_atomic(path: Path | str, content: str | bytes, *, what: str = "file",
-                 error: type[SpsRulesError] = SpsRulesError) -> None:
+                 error: type[SpsRulesError] = SpsRulesError, permissions: int | None = None,
+                 replace: bool = True) -> None:
     """Write ``content`` to ``path`` all at once: a reader sees the old file or the new one, never a part."""
     if isinstance(content, bytes):
-        with atomic_output(path, mode="wb", what=what, error=error) as handle:
+        with atomic_output(path, mode="wb", what=what, error=error, permissions=permissions, replace=replace) as handle:
             handle.write(content)
     else:
-        with atomic_output(path, what=what, error=error) as handle:
+        with atomic_output(path, what=what, error=error, permissions=permissions, replace=replace) as handle:
             handle.write(content)
