@@ -42,25 +42,46 @@ def validate(path: str, fmt: str) -> None:
 @click.argument("path", type=click.Path(exists=True), default="rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--coverage/--no-coverage", default=True, show_default=True, help="Report coverage per rule and sentence.")
-def test_command(path: str, fmt: str, coverage: bool) -> None:
-    """Run the YAML test cases under PATH (rules/, a rule-set folder or a case file); exit 1 on any failure."""
+@click.option("--min-coverage", "min_coverage", type=click.IntRange(0, 100), default=80, show_default=True,
+              help="Fail when a tested version has fewer of its own rules exercised (percent); 0 rules always fails.")
+def test_command(path: str, fmt: str, coverage: bool, min_coverage: int) -> None:
+    """Run the YAML test cases under PATH (rules/, a rule-set folder or a case file); exit 1 on any failure.
+
+    Given a rule file (a draft made by new-version), run its rule set's cases on that version: each
+    outcome that changes from what the cases expect is reported, expected against actual.
+    """
     from ..authoring.testcases import coverage as measure
     from ..authoring.testcases import run_path
 
+    target = Path(path)
+    on_version = target.is_file() and target.parent.name != "tests"
     try:
-        results, root = run_path(Path(path))
+        results, root = run_path(target)
+        required = None
+        if on_version:
+            from ..engine.loader import load_file
+
+            loaded = load_file(target, root=root)
+            required = {(loaded.id, loaded.version)}
+        report = measure(results, root, required) if coverage or on_version else []
     except RuleFileError as exc:
         _fail(str(exc).replace("\n", "; "))
-    report = measure(results, root) if coverage else []
     failed = [r for r in results if not r.passed]
+    low = [c for c in report if c.rules_total and (c.rules_exercised == 0 or 100 * c.rules_exercised < min_coverage * c.rules_total)]
     if fmt == "json":
         click.echo(json.dumps({
             "passed": len(results) - len(failed), "failed": len(failed),
             "cases": [{"file": r.file, "line": r.line, "name": r.case.name, "passed": r.passed,
                        "failures": r.failures} for r in results],
             "coverage": [{**c.__dict__, "rules_exercised": c.rules_exercised} for c in report],
+            "min_coverage": min_coverage,
+            "below_min_coverage": [f"{c.ruleset}@{c.version}" for c in low],
         }, indent=2, ensure_ascii=False))
     else:
+        if on_version and report:
+            c = report[0]
+            click.echo(f"{c.ruleset}@{c.version} run on every case of {c.ruleset} not pinned to another version "
+                       f"({len(results)}); a FAIL is an outcome that changes")
         for r in results:
             click.echo(f"{'PASS' if r.passed else 'FAIL'} {r.file}:{r.line} {r.case.name}")
             for failure in r.failures:
@@ -74,8 +95,11 @@ def test_command(path: str, fmt: str, coverage: bool) -> None:
             click.echo(f"  decision-relevant sentences no rule cites: {len(c.uncited)}")
             for s in c.uncited:
                 click.echo(f"    - {s}")
+        for c in low:
+            click.echo(f"\ncoverage of {c.ruleset}@{c.version} is {c.rules_exercised}/{c.rules_total} rules, "
+                       f"below --min-coverage {min_coverage}%: add cases that make its other rules apply")
         click.echo(f"\n{len(results) - len(failed)} passed, {len(failed)} failed")
-    sys.exit(1 if failed or not results else 0)
+    sys.exit(1 if failed or not results or low else 0)
 
 
 @main.command()

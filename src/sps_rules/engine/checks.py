@@ -54,10 +54,10 @@ class Checker:
         for name, definition in self.f.definitions.items():
             if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name):
                 self.add(("definitions", name), f"definition name {name!r} must be lower-case letters, digits and _")
-            if name in merged:
+            if name in merged and not (self.base is not None and self.base.id == self.f.ruleset.id):
                 self.add(("definitions", name),
                          f"definition {name!r} is already defined by the baseline {self.base.id if self.base else ''}",
-                         "choose another name")
+                         "choose another name (a later version of the same rule set may restate it)")
             merged[name] = definition
         return merged
 
