@@ -127,16 +127,32 @@ def compare(facts: str, on: tuple[Any, ...], fmt: str) -> None:
 @click.argument("new")
 @click.option("--n", "n", default=2000, show_default=True, help="Size of the generated population.")
 @click.option("--seed", default=85, show_default=True, help="Seed of the generated population.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def diff(old: str, new: str, n: int, seed: int, fmt: str) -> None:
-    """Rule-level changes between two versions (id@version or rule-file paths) and their impact on outcomes."""
-    from ..authoring.diff import diff_json, diff_rulesets, diff_text, resolve
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file (whole, never half-written).")
+def diff(old: str, new: str, n: int, seed: int, fmt: str, output: str | None) -> None:
+    """Rule-level changes between two versions (id@version or rule-file paths) and their impact on outcomes.
+
+    --format html gives a page to bring to the policy meeting.
+    """
+    from ..authoring.diff import diff_html, diff_json, diff_rulesets, diff_text, resolve
+    from ..authoring.release import write_atomic
 
     try:
         result = diff_rulesets(resolve(old), resolve(new), n=n, seed=seed)
+        text = {"json": lambda r: diff_json(r) + "\n", "html": diff_html, "text": diff_text}[fmt](result)
+        if output:
+            target = Path(output)
+            if target.resolve() in {Path(p).resolve() for p in (old, new)}:
+                _fail(f"{output} is one of the versions compared; write the report elsewhere")
+            write_atomic(target, text)
     except SpsRulesError as exc:
         _fail(str(exc).replace("\n", "; "))
-    click.echo(diff_json(result) if fmt == "json" else diff_text(result), nl=fmt == "json")
+    except OSError as exc:
+        _fail(f"{output}: cannot write: {exc.strerror or exc}")
+    if output:
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command()
