@@ -78,6 +78,7 @@ class CaseResult:
     case: Case
     failures: list[str] = field(default_factory=list)
     decision: Decision | None = None
+    carried_to: str | None = None  # a later version the case carried over to (see run_all)
 
     @property
     def passed(self) -> bool:
@@ -228,11 +229,39 @@ def run_on_version(version_file: Path, root: Path) -> list[CaseResult]:
 
 
 def run_all(root: Path, ruleset: str | None = None) -> list[CaseResult]:
+    """Every case under ``root`` (or one rule set), each on the version its assessment date selects;
+    an unpinned case also carries over to every later released version that builds on that version
+    (made by new-version), so a new version inherits its predecessor's cases with its rules. A case
+    that no longer holds there says so with ``version:``."""
     results = []
     for path in case_files(root, ruleset):
         for case, line in load_cases(path):
-            results.append(run_case(case, default_ruleset=path.parent.parent.name, file=str(path), line=line, root=root))
+            result = run_case(case, default_ruleset=path.parent.parent.name, file=str(path), line=line, root=root)
+            results.append(result)
+            if result.decision is not None and case.version is None:
+                results += _carry_over(result, root)
     return results
+
+
+def _carry_over(result: CaseResult, root: Path) -> list[CaseResult]:
+    from ..engine.loader import versions
+    from ..engine.registry import ruleset_for
+
+    assert result.decision is not None
+    ref = result.decision.ruleset
+    out = []
+    for later in versions(ref.id, root):
+        base = later.base
+        while base is not None and not (base.id == ref.id and base.version == ref.version):
+            base = base.base
+        if base is None or not later.header.released:
+            continue
+        carried = CaseResult(file=result.file, line=result.line, case=result.case, carried_to=later.version)
+        decision = ruleset_for(later).evaluate(result.case.facts, check_dates=False)
+        carried.decision = decision
+        carried.failures.extend(compare(result.case.expect, decision))
+        out.append(carried)
+    return out
 
 
 # --- coverage: per rule and per sentence of the source text ------------------------------------

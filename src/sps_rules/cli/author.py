@@ -63,7 +63,7 @@ def test_command(path: str, fmt: str, coverage: bool, min_coverage: int) -> None
 
             loaded = load_file(target, root=root)
             required = {(loaded.id, loaded.version)}
-        report = measure(results, root, required) if coverage or on_version else []
+        report = measure(results, root, required) if coverage else []
     except RuleFileError as exc:
         _fail(str(exc).replace("\n", "; "))
     failed = [r for r in results if not r.passed]
@@ -72,7 +72,7 @@ def test_command(path: str, fmt: str, coverage: bool, min_coverage: int) -> None
         click.echo(json.dumps({
             "passed": len(results) - len(failed), "failed": len(failed),
             "cases": [{"file": r.file, "line": r.line, "name": r.case.name, "passed": r.passed,
-                       "failures": r.failures} for r in results],
+                       "failures": r.failures, "carried_to": r.carried_to} for r in results],
             "coverage": [{**c.__dict__, "rules_exercised": c.rules_exercised} for c in report],
             "min_coverage": min_coverage,
             "below_min_coverage": [f"{c.ruleset}@{c.version}" for c in low],
@@ -83,7 +83,8 @@ def test_command(path: str, fmt: str, coverage: bool, min_coverage: int) -> None
             click.echo(f"{c.ruleset}@{c.version} run on every case of {c.ruleset} not pinned to another version "
                        f"({len(results)}); a FAIL is an outcome that changes")
         for r in results:
-            click.echo(f"{'PASS' if r.passed else 'FAIL'} {r.file}:{r.line} {r.case.name}")
+            carried = f" (carried over to version {r.carried_to})" if r.carried_to else ""
+            click.echo(f"{'PASS' if r.passed else 'FAIL'} {r.file}:{r.line} {r.case.name}{carried}")
             for failure in r.failures:
                 click.echo(f"     {failure}")
         for c in report:
