@@ -53,7 +53,9 @@ def _conclusion(rule: Any) -> Any:
 def diff_rulesets(old: RuleSet, new: RuleSet, *, n: int = 2000, seed: int = 85) -> RuleSetDiff:
     header = []
     for key in ("title", "legal_basis", "version", "valid_from", "valid_to", "notes", "extends"):
-        a, b = getattr(old.loaded.header, key), getattr(new.loaded.header, key)
+        # notes: those every decision states, the versions built on included
+        a, b = (old.ref.notes, new.ref.notes) if key == "notes" else (getattr(old.loaded.header, key),
+                                                                       getattr(new.loaded.header, key))
         if a != b:
             header.append(f"{key}: {_short(a)} → {_short(b)}")
     old_rules = {r.rule.id: r.rule for r in old.loaded.rules}

@@ -60,5 +60,5 @@ def release_command(municipality: str, version: str, released: datetime | None, 
     entry = done.entry
     if done.draft is not None and done.draft != done.path:
         click.echo(f"{done.draft.name} -> {done.path.name}")
-    click.echo(f"released {municipality} {entry.version} (from {entry.released}): sha256 {entry.sha256}")
+    click.echo(f"released {municipality} {entry.version} on {entry.released}: sha256 {entry.sha256}")
     click.echo(f"recorded in {Path(municipality) / 'releases.lock'}; the version is now frozen")
