@@ -9,14 +9,20 @@ with its line number, and either skipped or made fatal.
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Protocol
+
+from .cluster import Pin, check_pins, pins
+from .executors import executor, ordered
 
 CHUNK = 250
+
+
+class TextSink(Protocol):
+    """Where decisions go: an open text file, or ``formats.ParquetSink``."""
+
+    def write(self, text: str, /) -> int: ...
 MAX_LINE_BYTES = 1_000_000
 
 
@@ -76,31 +82,24 @@ def _chunks(lines: Iterable[str]) -> Iterator[list[tuple[int, str]]]:
         yield chunk
 
 
-def run(municipality: str, source: Iterable[str], sink: IO[str], *, workers: int | None = None,
+def run(municipality: str, source: Iterable[str], sink: TextSink, *, workers: int | None = None,
         fail_fast: bool = False, on_bad: Callable[[BadLine], None] | None = None,
-        on_progress: Callable[[int], None] | None = None) -> BatchSummary:
-    """Evaluate every line of ``source`` and write the decisions to ``sink``, in order."""
+        on_progress: Callable[[int], None] | None = None, dask: str | None = None) -> BatchSummary:
+    """Evaluate every line of ``source`` and write the decisions to ``sink``, in order.
+
+    ``dask`` runs the chunks on a Dask cluster instead of local processes: ``"local"`` starts a
+    LocalCluster sized to the machine, ``"tcp://HOST:PORT"`` uses a running scheduler. The output is
+    the same, line for line, as a local run.
+    """
     from ..engine.registry import load_ruleset
 
     load_ruleset(municipality)  # fail early, in this process, if the rule set is unknown or invalid
+    pinned = pins(municipality) if dask is not None else ()
+    tasks = ((municipality, pinned, chunk) for chunk in _chunks(source))
     summary = BatchSummary()
-    workers = workers or os.cpu_count() or 1
-    context = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
-    with context.Pool(workers) as pool:
-        pending: deque[Any] = deque()
-        chunks = _chunks(source)
-        inflight = workers * 4
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < inflight:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    exhausted = True
-                    break
-                pending.append(pool.apply_async(_evaluate_chunk, ((municipality, chunk),)))
-            if not pending:
-                break
-            for number, output, error in pending.popleft().get():
+    with executor(_evaluate_task, dask=dask, workers=workers) as (submit, inflight):
+        for results in ordered(submit, tasks, inflight):
+            for number, output, error in results:
                 summary.read += 1
                 if error is not None:
                     bad = BadLine(number, error)
@@ -109,7 +108,6 @@ def run(municipality: str, source: Iterable[str], sink: IO[str], *, workers: int
                         on_bad(bad)
                     if fail_fast:
                         summary.stopped_at = bad
-                        pool.terminate()
                         return summary
                     continue
                 sink.write(f"{output}\n")
@@ -117,3 +115,10 @@ def run(municipality: str, source: Iterable[str], sink: IO[str], *, workers: int
             if on_progress:
                 on_progress(summary.read)
     return summary
+
+
+def _evaluate_task(task: tuple[str, tuple[Pin, ...], list[tuple[int, str]]]) -> list[tuple[int, str | None, str | None]]:
+    """In a worker: check that its rule files are the client's (Dask), then evaluate the chunk."""
+    municipality, pinned, lines = task
+    check_pins(pinned)
+    return _evaluate_chunk((municipality, lines))
