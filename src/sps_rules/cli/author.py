@@ -78,13 +78,13 @@ def test_command(path: str, fmt: str, coverage: bool, min_coverage: int) -> None
             "below_min_coverage": [f"{c.ruleset}@{c.version}" for c in low],
         }, indent=2, ensure_ascii=False))
     else:
-        if on_version and report:
-            c = report[0]
-            click.echo(f"{c.ruleset}@{c.version} run on every case of {c.ruleset} not pinned to another version "
-                       f"({len(results)}); a FAIL is an outcome that changes")
+        if required:
+            (rid, version), = required
+            click.echo(f"{rid}@{version}: every case of {rid} not pinned to another version ({len(results)}), "
+                       "run on this version; a FAIL is an outcome that changes")
         for r in results:
             carried = f" (carried over to version {r.carried_to})" if r.carried_to else ""
-            click.echo(f"{'PASS' if r.passed else 'FAIL'} {r.file}:{r.line} {r.case.name}{carried}")
+            click.echo(f"{'PASS' if r.passed else 'FAIL'} {_shown(r.file)}:{r.line} {r.case.name}{carried}")
             for failure in r.failures:
                 click.echo(f"     {failure}")
         for c in report:
@@ -101,6 +101,14 @@ def test_command(path: str, fmt: str, coverage: bool, min_coverage: int) -> None
                        f"below --min-coverage {min_coverage}%: add cases that make its other rules apply")
         click.echo(f"\n{len(results) - len(failed)} passed, {len(failed)} failed")
     sys.exit(1 if failed or not results or low else 0)
+
+
+def _shown(file: str) -> str:
+    """A file's path relative to the working folder where it lies below it."""
+    try:
+        return str(Path(file).relative_to(Path.cwd()))
+    except ValueError:
+        return file
 
 
 @main.command()
