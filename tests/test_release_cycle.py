@@ -38,6 +38,26 @@ NEW_RULE = """\
       not_met: Borgeren har intet støttebehov.
       unknown: Borgerens støttebehovsniveau er ikke vurderet.
 """
+#: The changed sentence is also cited by target.function: restated, citing what the new text still says.
+RESTATED_RULE = """\
+  - id: target.function
+    override: true
+    text: >-
+      Borgeren skal have betydelig nedsat fysisk eller psykisk funktionsevne eller særlige sociale
+      problemer.
+    source:
+      section: Hvem kan modtage indsatsen?
+      quote: har betydelig nedsat fysisk eller psykisk funktionsevne eller særlige sociale problemer
+      legal_reference: Serviceloven § 85
+    interpretation: >-
+      Betydelig nedsat funktionsevne = FFB-funktionsevneniveau 2 (moderat) eller højere i Fysiske
+      eller Mentale funktioner (definitionen significantly_reduced_function i det nationale grundlag).
+    when: {ref: target_group_85}
+    criterion:
+      met: Borgeren har betydelig nedsat funktionsevne eller særlige sociale problemer.
+      not_met: Borgeren har hverken betydelig nedsat fysisk eller psykisk funktionsevne eller særlige sociale problemer.
+      unknown: Det kan ikke afgøres, om borgeren har betydelig nedsat funktionsevne eller særlige sociale problemer.
+"""
 LEVEL_ONE_CASE = "- name: Let støttebehov (niveau 1) er ikke nok i Roskilde\n"
 
 
@@ -55,7 +75,7 @@ def cli(root: Path, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def draft_with_change(root: Path) -> Path:
+def draft_with_change(root: Path, *, restate: bool = True) -> Path:
     """The documented way: new-version, the new standard's text in source/, the changed rule in the draft."""
     code, out, err = cli(root, "new-version", "roskilde", "--valid-from", "2027-03-01")
     assert code == 0, err
@@ -68,7 +88,8 @@ def draft_with_change(root: Path) -> Path:
                                                                    encoding="utf-8")
     text = draft.read_text(encoding="utf-8")
     text = text.replace("source/roskilde-kvalitetsstandard-sps.txt", "source/roskilde-kvalitetsstandard-sps-2027.txt")
-    draft.write_text(text.replace("rules: []\n", "rules:\n" + NEW_RULE), encoding="utf-8")
+    draft.write_text(text.replace("rules: []\n", "rules:\n" + NEW_RULE + (RESTATED_RULE if restate else "")),
+                     encoding="utf-8")
     return draft
 
 
@@ -110,6 +131,21 @@ def test_new_version_never_overwrites_and_checks_its_date(root: Path) -> None:
     assert code == 2 and "is not after the newest version 2020-01" in err
     code, _, err = cli(root, "new-version", "nowhere", "--valid-from", "2027-01-01")
     assert code == 2 and "no rule set 'nowhere'" in err
+
+
+def test_inherited_rules_must_quote_the_new_text_of_their_standard(root: Path) -> None:
+    draft = draft_with_change(root, restate=False)
+    code, out, _ = cli(root, "validate", str(root / "roskilde"))
+    assert code == 1
+    assert ("roskilde-2027-03-draft.yaml:22:7: rule 'target.function' of version 2020-01 cites a quote that the new "
+            "text roskilde-kvalitetsstandard-sps-2027.txt no longer has") in out
+    assert "restate rule 'target.function' here with 'override: true'" in out
+    draft.write_text(draft.read_text(encoding="utf-8") + RESTATED_RULE, encoding="utf-8")
+    code, out, _ = cli(root, "validate", str(root / "roskilde"))
+    assert code == 0, out
+    loaded = sps_rules.load_ruleset_file(draft).loaded
+    cited = {r.rule.id: r.document.file.name for r in loaded.rules if r.origin == "roskilde"}
+    assert set(cited.values()) == {"roskilde-kvalitetsstandard-sps-2027.txt"}, "inherited rules cite the new text"
 
 
 def test_a_version_builds_only_on_an_earlier_version_of_its_own_rule_set(root: Path) -> None:
