@@ -195,7 +195,13 @@ def test_the_lock_is_readable_deterministic_and_only_appended_to(root: Path) -> 
     assert "- version: \"2020-01\"\n  file: \"roskilde-2020-01.yaml\"\n" in first
     assert f"  sha256: {sps_rules.load_ruleset_version('roskilde', '2020-01', root=root).sha256}\n" in first
     assert "  released: 2020-01-01\n" in first
-    draft_with_change(root)
+    draft = draft_with_change(root)
+    before = draft.read_bytes()
+    code, _, err = cli(root, "release", "roskilde", "2027-03")
+    assert code == 2 and "1 test case(s) do not hold on this version, e.g. roskilde.yaml:" in err
+    assert "'Let støttebehov (niveau 1) er ikke nok i Roskilde': eligibility: expected not_eligible, got eligible" in err
+    assert lock.read_text(encoding="utf-8") == first and draft.read_bytes() == before, "a refused release writes nothing"
+    pin_changed_case(root)
     assert cli(root, "release", "roskilde", "2027-03")[0] == 0
     second = lock.read_text(encoding="utf-8")
     assert second.startswith(first) and "  released: 2027-03-01\n" in second[len(first):]

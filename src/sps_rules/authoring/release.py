@@ -260,6 +260,8 @@ def release(ruleset_id: str, version: str, root: Path, *, released_on: date | No
     path = find_version_file(ruleset_id, version, root)
     data, _ = read_yaml(path)
     draft = isinstance(data, dict) and isinstance(data.get("ruleset"), dict) and data["ruleset"].get("released") is False
+    if draft:
+        _check_cases(path, root)
     if not draft:
         loaded = load_file(path, root=root)
         target = path
@@ -283,6 +285,19 @@ def release(ruleset_id: str, version: str, root: Path, *, released_on: date | No
                       released=released_on or loaded.header.valid_from)
     _append_lock(ruleset_id, root, entry)
     return Released(entry, target, path if draft else None)
+
+
+def _check_cases(draft: Path, root: Path) -> None:
+    """A draft is released only when the rule set's cases that reach it all hold on it."""
+    from .testcases import run_on_version
+
+    failed = [r for r in run_on_version(draft, root) if not r.passed]
+    if failed:
+        first = failed[0]
+        raise ReleaseError(
+            f"{len(failed)} test case(s) do not hold on this version, e.g. {Path(first.file).name}:{first.line} "
+            f"{first.case.name!r}: {first.failures[0]}; run 'sps-rules test {_display(draft)}', then fix the rule or "
+            "pin the case to the version it holds for (version: ...)")
 
 
 def _check_order(ruleset_id: str, root: Path, new: LoadedRuleSet, draft: Path) -> None:
