@@ -15,7 +15,7 @@ import json
 from datetime import date
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -91,7 +91,7 @@ class ParquetSink:
     Used as a text sink (``write(line)``), so ``batch`` and the Dask backend need not know the format.
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, target: str | Path | IO[bytes]):
         self._pa = _pyarrow()
         pa = self._pa
         strings = pa.list_(pa.string())
@@ -101,7 +101,9 @@ class ParquetSink:
             ("exclusions", strings), ("referrals", strings), ("next_deadline", pa.string()),
             ("next_deadline_kind", pa.string()), ("decision", pa.string()),
         ])
-        self._writer = pa.parquet.ParquetWriter(str(path), self._schema)
+        where = str(target) if isinstance(target, (str, Path)) else target
+        self._writer = pa.parquet.ParquetWriter(where, self._schema)
+        self._closed = False
         self._rows: list[dict[str, Any]] = []
 
     def write(self, text: str) -> int:
@@ -123,8 +125,10 @@ class ParquetSink:
             self._rows = []
 
     def close(self) -> None:
-        self.flush()
-        self._writer.close()
+        if not self._closed:
+            self.flush()
+            self._writer.close()
+            self._closed = True
 
     def __enter__(self) -> ParquetSink:
         return self

@@ -12,12 +12,12 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from ..engine.evaluator import coerce_facts
 from ..model.decision import Decision
 from ..model.errors import SpsRulesError
-from .batch import BadLine, _chunks
+from .batch import BadLine, line_facts, numbered_chunks
 from .cluster import Pin, check_pins
 from .executors import executor, ordered
 
@@ -72,7 +72,7 @@ def _summary(d: Decision) -> dict[str, Any]:
     }
 
 
-def _compare_chunk(task: tuple[Pin, Pin, list[tuple[int, str]]]) -> list[Outcome]:
+def _compare_chunk(task: tuple[Pin, Pin, list[tuple[int, str | None]]]) -> list[Outcome]:
     """In a worker: each citizen under both versions → (line, eligibility change, changed aspects, error)."""
     from ..engine.registry import load_ruleset_version
 
@@ -83,7 +83,7 @@ def _compare_chunk(task: tuple[Pin, Pin, list[tuple[int, str]]]) -> list[Outcome
     out: list[Outcome] = []
     for number, text in lines:
         try:
-            citizen = coerce_facts(text)
+            citizen = coerce_facts(line_facts(text))
             a = _summary(old.evaluate(citizen, check_dates=False))
             b = _summary(new.evaluate(citizen, check_dates=False))
         except SpsRulesError as exc:
@@ -94,7 +94,7 @@ def _compare_chunk(task: tuple[Pin, Pin, list[tuple[int, str]]]) -> list[Outcome
     return out
 
 
-def simulate(ruleset_id: str, old_version: str, new_version: str, population: Iterable[str], *,
+def simulate(ruleset_id: str, old_version: str, new_version: str, population: IO[bytes] | Iterable[str], *,
              dask: str | None = None, workers: int | None = None) -> Simulation:
     """Compare two versions of a rule set on a population (JSON text of each citizen's facts, in order).
 
@@ -107,7 +107,7 @@ def simulate(ruleset_id: str, old_version: str, new_version: str, population: It
     result = Simulation(ruleset=ruleset_id, old=old_version, new=new_version)
     transitions: Counter[str] = Counter()
     aspects: Counter[str] = Counter()
-    tasks = ((old_pin, new_pin, chunk) for chunk in _chunks(population))
+    tasks = ((old_pin, new_pin, chunk) for chunk in numbered_chunks(population))
     with executor(_compare_chunk, dask=dask, workers=workers) as (submit, inflight):
         for outcomes in ordered(submit, tasks, inflight):
             for number, change, parts, error in outcomes:
