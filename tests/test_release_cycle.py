@@ -206,7 +206,7 @@ def test_the_lock_is_readable_deterministic_and_only_appended_to(root: Path) -> 
     second = lock.read_text(encoding="utf-8")
     assert second.startswith(first) and "  released: 2027-03-01\n" in second[len(first):]
     assert [e.version for e in read_lock("roskilde", root)] == ["2020-01", "2027-03"]
-    assert not [p.name for p in lock.parent.iterdir() if p.name.endswith(".tmp")], "no temporary file is left"
+    assert not [p.name for p in lock.parent.iterdir() if p.name.startswith(".")], "no temporary file is left"
 
 
 def test_a_released_version_is_released_once(root: Path) -> None:

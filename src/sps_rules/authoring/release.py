@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,6 +28,7 @@ from ..engine.loaded import LoadedRuleSet
 from ..engine.loader import SCHEMA_COMMENT, find_version_file, load_file, load_text, version_files, versions
 from ..engine.yamlsafe import location, parse_yaml, read_yaml
 from ..model.errors import Problem, RuleFileError, SpsRulesError
+from ..model.io import write_atomic
 
 LOCK_NAME = "releases.lock"
 DRAFT_SUFFIX = "-draft.yaml"
@@ -54,29 +54,20 @@ class LockEntry(BaseModel):
 # --- writing files: never over an input, always whole ------------------------------------------
 
 
-def write_atomic(path: Path, text: str, *, exclusive: bool = False) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place.
-
-    With ``exclusive`` an existing ``path`` is an error and is left untouched.
-    """
-    if exclusive and path.exists():
+def write_new(path: Path, text: str) -> None:
+    """Write a file that must not exist yet: whole (through a temporary file beside it), never over another."""
+    if path.exists():
         raise ReleaseError(f"{path} already exists; it is never overwritten")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    staged = path.with_name(f".{path.name}.new")
+    write_atomic(staged, text, error=ReleaseError)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        if exclusive:
-            os.link(tmp, path)  # fails if path appeared meanwhile
-            os.unlink(tmp)
-        else:
-            os.replace(tmp, path)
+        os.link(staged, path)  # fails if path appeared meanwhile
     except FileExistsError:
-        os.unlink(tmp)
         raise ReleaseError(f"{path} already exists; it is never overwritten") from None
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    except OSError as exc:
+        raise ReleaseError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 # --- the lock ------------------------------------------------------------------------------------
@@ -131,7 +122,7 @@ def _append_lock(ruleset_id: str, root: Path, entry: LockEntry) -> None:
     old = path.read_text(encoding="utf-8") if path.exists() else _LOCK_HEADER
     new = old + ("" if old.endswith("\n") else "\n") + _entry_text(entry)
     parse_yaml(new.encode("utf-8"), str(path))  # what is written must read back
-    write_atomic(path, new)
+    write_atomic(path, new, error=ReleaseError)
 
 
 def check_lock(ruleset_id: str, root: Path) -> list[Problem]:
@@ -236,7 +227,7 @@ def new_version(ruleset_id: str, valid_from: date, root: Path, *, version: str |
     text = draft_text(predecessor, version, valid_from, first if first.startswith(SCHEMA_COMMENT) else None)
     path = root / ruleset_id / f"{ruleset_id}-{version}{DRAFT_SUFFIX}"
     load_text(text, path, root=root)  # the draft must load before it is written
-    write_atomic(path, text, exclusive=True)
+    write_new(path, text)
     return path
 
 
@@ -278,7 +269,10 @@ def release(ruleset_id: str, version: str, root: Path, *, released_on: date | No
         if not loaded.header.released:
             raise ReleaseError(f"{path.name}: 'released: false' is still there after removing the draft line")
         _check_order(ruleset_id, root, loaded, path)
-        write_atomic(target, released_text, exclusive=target != path)
+        if target != path:
+            write_new(target, released_text)
+        else:
+            write_atomic(target, released_text, error=ReleaseError)
         if target != path:
             path.unlink()
     entry = LockEntry(version=version, file=target.name, sha256=loaded.sha256,

@@ -144,7 +144,7 @@ def diff(old: str, new: str, n: int, seed: int, fmt: str, output: str | None) ->
     --format html gives a page to bring to the policy meeting.
     """
     from ..authoring.diff import diff_html, diff_json, diff_rulesets, diff_text, resolve
-    from ..authoring.release import write_atomic
+    from ..model.io import write_atomic
 
     try:
         result = diff_rulesets(resolve(old), resolve(new), n=n, seed=seed)
