@@ -358,3 +358,22 @@ def test_invented_citizens_have_dates_in_an_order_that_can_happen(seed: int, day
         assert notified is None or notified > facts["assessment_date"]
         assert "complaint_received_date" not in facts or facts["complaint_received_date"] > str(notified)
         assert "last_support_used_date" not in facts or facts["last_support_used_date"] >= facts["support_start_date"]
+
+
+# --- the shipped rule sets ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ruleset_id", sorted(p.name for p in RULES.iterdir() if p.is_dir()))
+def test_every_shipped_version_matches_its_lock(ruleset_id: str) -> None:
+    from sps_rules.authoring.release import check_lock
+    from sps_rules.engine.loader import versions
+
+    shipped = versions(ruleset_id, RULES)
+    entries = read_lock(ruleset_id, RULES)
+    assert [(e.version, e.file) for e in entries] == [(v.version, v.path.name) for v in shipped], (
+        f"release every shipped version: sps-rules release {ruleset_id} VERSION --rules rules")
+    assert all(v.header.released for v in shipped), "no draft is shipped"
+    for entry, version in zip(entries, shipped, strict=True):
+        assert entry.sha256 == version.sha256, (
+            f"{ruleset_id} {entry.version} changed after its release; a correction is a new version")
+    assert check_lock(ruleset_id, RULES) == []
