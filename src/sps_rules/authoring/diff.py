@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.evaluator import RuleSet
+from ..model import labels
 from ..model.errors import RuleSetNotFound, SpsRulesError
 from ..model.population import citizens
 from .compare import ROWS, summarise
@@ -57,7 +58,7 @@ def diff_rulesets(old: RuleSet, new: RuleSet, *, n: int = 2000, seed: int = 85) 
         a, b = (old.ref.notes, new.ref.notes) if key == "notes" else (getattr(old.loaded.header, key),
                                                                        getattr(new.loaded.header, key))
         if a != b:
-            header.append(f"{key}: {_short(a)} → {_short(b)}")
+            header.append(f"{labels.label(labels.HEADER_FIELD, key)}: {_short(a)} → {_short(b)}")
     old_rules = {r.rule.id: r.rule for r in old.loaded.rules}
     new_rules = {r.rule.id: r.rule for r in new.loaded.rules}
     changes = []
@@ -85,10 +86,6 @@ def _short(value: Any) -> str:
     return text if len(text) < 80 else text[:77] + "..."
 
 
-#: Danish names of what may change in a decision (the meeting reads these, not the codes).
-ASPECT = {"eligibility": "målgruppe", "missing_facts": "manglende oplysninger", "support_forms": "støtteformer",
-          "exclusions": "udelukkede ønsker", "referrals": "henvisninger", "deadlines": "frister"}
-ELIGIBILITY = {"eligible": "i målgruppen", "not_eligible": "ikke i målgruppen", "undetermined": "uafklaret"}
 MAX_EXAMPLES = 6
 
 
@@ -153,15 +150,9 @@ def impact(old: RuleSet, new: RuleSet, *, n: int, seed: int) -> Impact:
     return Impact(n, seed, changed, dict(sorted(transitions.items())), dict(sorted(aspects.items())), examples)
 
 
-def _value(aspect: str, value: Any) -> str:
-    if aspect == "eligibility":
-        return ELIGIBILITY.get(str(value), str(value))
-    return "; ".join(str(v) for v in value) if isinstance(value, list) and value else ("ingen" if isinstance(value, list) else str(value))
-
-
 def _transition(key: str) -> str:
     a, b = key.split(" → ")
-    return f"{ELIGIBILITY.get(a, a)} → {ELIGIBILITY.get(b, b)}"
+    return f"{_eligibility(a)} → {_eligibility(b)}"
 
 
 def _citizen(facts: dict[str, Any]) -> str:
@@ -178,7 +169,7 @@ def _citizen(facts: dict[str, Any]) -> str:
         parts.append(f"støttebehov {facts['support_need_level']}")
     levels = facts.get("function_levels") or {}
     if levels:
-        parts.append("funktionsevne " + ", ".join(f"{k} {v}" for k, v in sorted(levels.items())))
+        parts.append("funktionsniveau " + ", ".join(f"{labels.label(labels.THEME, k)} {v}" for k, v in sorted(levels.items())))
     for name, label in (("decision_notified_date", "afgørelse modtaget"), ("complaint_received_date", "klage modtaget")):
         if name in facts:
             parts.append(f"{label} {facts[name]}")
@@ -193,17 +184,18 @@ def diff_text(d: RuleSetDiff) -> str:
     lines.append(f"Regler: {counts['added']} tilføjet, {counts['removed']} fjernet, {counts['changed']} ændret")
     for c in d.rules:
         sign = {"added": "+", "removed": "-", "changed": "~"}[c.change]
-        lines.append(f"  {sign} {c.rule_id}" + (f"  ({', '.join(c.parts)})" if c.parts else ""))
+        parts = ", ".join(labels.label(labels.RULE_PART, p) for p in c.parts)
+        lines.append(f"  {sign} {c.rule_id}" + (f"  (ændret: {parts})" if c.parts else ""))
     i = d.impact
     lines += ["", f"Virkning på {i.population} opdigtede borgere (seed {i.seed}): {i.changed} afgørelser ændres"]
     for k, v in i.eligibility.items():
         lines.append(f"  målgruppe {_transition(k)}: {v}")
     for k, v in i.aspects.items():
-        lines.append(f"  {ASPECT.get(k, k)} ændret: {v}")
+        lines.append(f"  {labels.label(labels.DECISION_PART, k)} ændret: {v}")
     for n, ex in enumerate(i.examples, 1):
         lines.append(f"  eksempel {n}: {_citizen(ex['facts'])}")
         for k, (a, b) in ex["differs"].items():
-            lines.append(f"     {ASPECT.get(k, k)}: {_value(k, a)} → {_value(k, b)}")
+            lines.append(f"     {labels.label(labels.DECISION_PART, k)}: {_shown(k, a)} → {_shown(k, b)}")
     return "\n".join(lines) + "\n"
 
 
@@ -225,20 +217,47 @@ def diff_html(d: RuleSetDiff) -> str:
     if d.rules:
         out.append("<table><tr><th>Regel</th><th>Ændring</th><th>Hvad</th></tr>" + "".join(
             f'<tr class="{e(c.change)}"><td>{e(c.rule_id)}</td><td>{e(change[c.change])}</td>'
-            f"<td>{e(', '.join(c.parts))}</td></tr>" for c in d.rules) + "</table>")
+            f"<td>{e(', '.join(labels.label(labels.RULE_PART, p) for p in c.parts))}</td></tr>" for c in d.rules) + "</table>")
     i = d.impact
     out.append(f"<h2>Virkning</h2><p>{i.changed} af {i.population} opdigtede borgere (seed {i.seed}) får en "
                "anden afgørelse.</p><ul>")
     out += [f"<li>målgruppe {e(_transition(k))}: {v}</li>" for k, v in i.eligibility.items()]
-    out += [f"<li>{e(ASPECT.get(k, k))} ændret: {v}</li>" for k, v in i.aspects.items()]
+    out += [f"<li>{e(labels.label(labels.DECISION_PART, k))} ændret: {v}</li>" for k, v in i.aspects.items()]
     out.append("</ul>")
     for n, ex in enumerate(i.examples, 1):
         out.append(f"<h3>Eksempel {n}</h3><p>{e(_citizen(ex['facts']))}</p><table>"
                    "<tr><th></th><th>Før</th><th>Efter</th></tr>" + "".join(
-                       f"<tr><td>{e(ASPECT.get(k, k))}</td><td>{e(_value(k, a))}</td><td>{e(_value(k, b))}</td></tr>"
+                       f"<tr><td>{e(labels.label(labels.DECISION_PART, k))}</td><td>{e(_shown(k, a))}</td><td>{e(_shown(k, b))}</td></tr>"
                        for k, (a, b) in ex["differs"].items()) + "</table>")
     out.append("</body></html>\n")
     return "\n".join(out)
+
+
+def _eligibility(code: str) -> str:
+    return labels.labelled(labels.ELIGIBILITY, code)
+
+
+def _shown(part: str, value: Any) -> str:
+    """A summarised decision part (see ``compare.summarise``) in Danish: its codes as labels."""
+    if part == "eligibility":
+        return _eligibility(str(value))
+    if not isinstance(value, list):
+        return str(value)
+    return "[" + ", ".join(_item(part, str(v)) for v in value) + "]"
+
+
+def _item(part: str, text: str) -> str:
+    head, _, rest = text.partition(" ")
+    if part == "support_forms":  # 'group (permitted)'
+        status = rest.strip("()")
+        return labels.label(labels.FORM, head) + (f" ({labels.label(labels.STATUS, status)})" if status else "")
+    if part == "exclusions":  # 'escort_only → Ledsagelse'
+        return labels.label(labels.REQUEST, head) + (f" {rest}" if rest else "")
+    if part == "deadlines":  # 'follow_up 2026-07-01'
+        return labels.label(labels.DEADLINE, head) + (f" {rest}" if rest else "")
+    if part == "missing_facts":
+        return labels.fact(text)
+    return text
 
 
 def diff_json(d: RuleSetDiff) -> str:
