@@ -336,7 +336,8 @@ def test_diff_html_is_a_self_contained_escaped_page_written_whole(root: Path, tm
         encoding="utf-8")
     page = tmp_path / "møde.html"
     code, out, err = cli(root, "diff", "roskilde@2020-01", str(draft), "--n", "200", "--format", "html", "-o", str(page))
-    assert code == 0, err and out == f"wrote {page}\n"
+    assert code == 0, err
+    assert out == f"wrote {page}\n"
     html = page.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -378,3 +379,28 @@ def test_every_shipped_version_matches_its_lock(ruleset_id: str) -> None:
         assert entry.sha256 == version.sha256, (
             f"{ruleset_id} {entry.version} changed after its release; a correction is a new version")
     assert check_lock(ruleset_id, RULES) == []
+
+
+def test_a_lock_naming_a_version_twice_or_a_missing_version_is_refused(root: Path) -> None:
+    assert cli(root, "release", "roskilde", "2020-01")[0] == 0
+    lock = root / "roskilde" / LOCK_NAME
+    text = lock.read_text(encoding="utf-8")
+    entry = text[text.index("- version:"):]
+    lock.write_text(text + entry, encoding="utf-8")
+    code, out, _ = cli(root, "validate", str(root / "roskilde"))
+    assert code == 1 and "version '2020-01' is released twice" in out
+    lock.write_text(text + entry.replace('"2020-01"', '"2019-01"'), encoding="utf-8")
+    code, out, _ = cli(root, "validate", str(root / "roskilde"))
+    assert code == 1 and "released version 2019-01 (roskilde-2020-01.yaml) is missing" in out
+
+
+def test_a_draft_not_named_as_one_is_released_in_place(root: Path) -> None:
+    draft = draft_with_change(root)
+    pin_changed_case(root)
+    plain = draft.with_name("roskilde-2027-03.yaml")
+    draft.rename(plain)
+    code, out, err = cli(root, "release", "roskilde", "2027-03")
+    assert code == 0, err
+    assert "->" not in out
+    assert "released: false" not in plain.read_text(encoding="utf-8")
+    assert [e.file for e in read_lock("roskilde", root)] == ["roskilde-2027-03.yaml"]
