@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -90,15 +91,15 @@ class Checker:
         for name, definition in self.f.definitions.items():
             if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name):
                 self.add(("definitions", name), f"definition name {name!r} must be lower-case letters, digits and _")
-            if name in merged:
+            if name in merged and not (self.base is not None and self.base.id == self.f.ruleset.id):
                 self.add(("definitions", name),
                          f"definition {name!r} is already defined by the baseline {self.base.id if self.base else ''}",
-                         "choose another name")
+                         "choose another name (a later version of the same rule set may restate it)")
             merged[name] = definition
         return merged
 
     def _merge_rules(self, definitions: dict[str, Definition]) -> list[LoadedRule]:
-        merged: list[LoadedRule] = list(self.base.rules) if self.base else []
+        merged: list[LoadedRule] = [self._restated_source(r) for r in self.base.rules] if self.base else []
         index = {r.rule.id: i for i, r in enumerate(merged)}
         own: set[str] = set()
         for i, rule in enumerate(self.f.rules):
@@ -128,6 +129,29 @@ class Checker:
                 index[rule.id] = len(merged)
                 merged.append(loaded)
         return merged
+
+    def _restated_source(self, inherited: LoadedRule) -> LoadedRule:
+        """An earlier version's rule, citing this version's text of its document when this file gives one.
+
+        When a new version of a rule set gives the new text of a standard under the same source id,
+        every rule it inherits from its predecessor must still quote that new text verbatim.
+        """
+        own = self.f.ruleset.id
+        document = self.documents.get(inherited.document.id)
+        if self.base is None or self.base.id != own or inherited.origin != own or document is None:
+            return inherited
+        if any(r.id == inherited.rule.id for r in self.f.rules):
+            return replace(inherited, document=document)  # restated here; its own quote is checked
+        quote, section = fold(inherited.rule.source.quote), fold(inherited.rule.source.section)
+        if quote not in document.folded or section not in document.folded:
+            i = next(i for i, ref in enumerate(self.f.ruleset.sources) if ref.id == document.id)
+            what, cited = (("quote", inherited.rule.source.quote) if quote not in document.folded
+                           else ("section heading", inherited.rule.source.section))
+            self.add(("ruleset", "sources", i, "file"),
+                     f"rule {inherited.rule.id!r} of version {self.base.version} cites a {what} that the new text "
+                     f"{document.file.name} no longer has: {cited!r}",
+                     f"restate rule {inherited.rule.id!r} here with 'override: true', citing the new text")
+        return replace(inherited, document=document)
 
     def _check_source(self, rule: Rule, loc: tuple[Any, ...]) -> Document | None:
         doc_id = rule.source.document or self.f.ruleset.sources[0].id

@@ -17,7 +17,7 @@ import hashlib
 import os
 import re
 import threading
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from .loaded import Document, LoadedRule, LoadedRuleSet, fold
 from .yamlsafe import LineMap, location, parse_yaml, read_yaml, real_path
 
 MAX_SOURCE_BYTES = 2_000_000
-MAX_BASE_DEPTH = 4
+MAX_BASE_DEPTH = 16  # a municipality's versions may build on each other, then on the national baseline
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
 
 
@@ -151,7 +151,13 @@ def _base_of(rule_file: RuleFile, lines: LineMap, root: Path, *, depth: int, dis
         base_path = find_version_file(ref.ruleset, ref.version, root)
     except RuleSetNotFound as exc:
         raise RuleFileError([Problem(display, line, col, str(exc), "check ruleset and version under 'extends'")]) from None
-    return _load(base_path, root, depth=depth + 1, display=_display(base_path))
+    base = _load(base_path, root, depth=depth + 1, display=_display(base_path))
+    if ref.ruleset == rule_file.ruleset.id and base.header.valid_from >= rule_file.ruleset.valid_from:
+        raise RuleFileError([Problem(display, line, col,
+                                     f"version {rule_file.ruleset.version} extends version {ref.version} of the same "
+                                     "rule set, which does not start before it",
+                                     "a version builds only on an earlier version of its own rule set")])
+    return base
 
 
 def _meaning_despite(exc: ValidationError, data: Any, lines: LineMap, path: Path, root: Path, *, depth: int,
@@ -378,11 +384,12 @@ def versions(ruleset_id: str, root: Path | None = None) -> list[LoadedRuleSet]:
                                          "make the id match the folder name")])
     loaded.sort(key=lambda r: r.header.valid_from)
     for a, b in zip(loaded, loaded[1:], strict=False):
-        if a.header.valid_to is None or a.header.valid_to >= b.header.valid_from:
+        if a.header.valid_from == b.header.valid_from or (a.header.valid_to is not None and a.header.valid_to >= b.header.valid_from):
             raise RuleFileError([Problem(_display(b.path), 0, 0,
                                          f"version {b.version} (from {b.header.valid_from}) overlaps version {a.version} "
-                                         f"(to {a.header.valid_to or 'open end'})",
-                                         f"set valid_to of version {a.version} to the day before {b.header.valid_from}")])
+                                         f"(from {a.header.valid_from} to {a.header.valid_to})",
+                                         f"start version {b.version} after {a.header.valid_to or a.header.valid_from}; an earlier "
+                                         "version ends by itself the day before its successor starts")])
     seen: dict[str, Path] = {}
     for item in loaded:
         if item.version in seen:
@@ -404,11 +411,28 @@ def find_version_file(ruleset_id: str, version: str, root: Path | None = None) -
     raise RuleSetNotFound(f"rule set {ruleset_id!r} has no version {version!r}")
 
 
+def ends(all_versions: list[LoadedRuleSet]) -> list[tuple[LoadedRuleSet, date | None]]:
+    """Each released version with its last day: its own ``valid_to`` if it states one, else the day
+    before the next released version starts (None: open end).
+
+    The end is derived, never written into the earlier file, so publishing a version leaves every
+    earlier one (and its sha256) untouched. Drafts (``released: false``) end nothing and apply to no day.
+    """
+    released = [v for v in all_versions if v.header.released]
+    out: list[tuple[LoadedRuleSet, date | None]] = []
+    for i, item in enumerate(released):
+        end = item.header.valid_to
+        if end is None and i + 1 < len(released):
+            end = released[i + 1].header.valid_from - timedelta(days=1)
+        out.append((item, end))
+    return out
+
+
 def select(ruleset_id: str, on: date, root: Path | None = None) -> LoadedRuleSet:
-    """The version of a rule set that applies on a day."""
-    all_versions = versions(ruleset_id, root)
-    for item in all_versions:
-        if item.covers(on):
+    """The released version of a rule set that applies on a day."""
+    spans = ends(versions(ruleset_id, root))
+    for item, end in spans:
+        if item.header.valid_from <= on and (end is None or on <= end):
             return item
-    spans = "; ".join(f"{v.version}: {v.header.valid_from} to {v.header.valid_to or 'open end'}" for v in all_versions)
-    raise RuleSetNotFound(f"no version of rule set {ruleset_id!r} applies on {on.isoformat()} (versions: {spans})")
+    listed = "; ".join(f"{v.version}: {v.header.valid_from} to {end or 'open end'}" for v, end in spans)
+    raise RuleSetNotFound(f"no version of rule set {ruleset_id!r} applies on {on.isoformat()} (versions: {listed})")

@@ -50,7 +50,13 @@ def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str 
     '2014-06'
     """
     base = _base(root)
-    loaded = versions(municipality, base)[-1] if on is None else select(municipality, on, base)
+    if on is None:
+        released = [v for v in versions(municipality, base) if v.header.released]
+        if not released:
+            raise RuleSetNotFound(f"rule set {municipality!r} has only drafts; release one first (sps-rules release)")
+        loaded = released[-1]
+    else:
+        loaded = select(municipality, on, base)
     return ruleset_for(loaded)
 
 
