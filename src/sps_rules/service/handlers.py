@@ -13,16 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from ..audit.explain import render
 from ..audit.records import DecisionRecord, make_record, read_record, replay
 from ..audit.whynot import analyse
-from ..engine.evaluator import RuleSet, coerce_facts
+from ..engine.evaluator import RuleSet
 from ..engine.loader import rules_root
 from ..engine.registry import list_rulesets, load_ruleset, load_ruleset_version
 from ..model.decision import Decision, RuleSetRef
-from ..model.errors import RuleSetNotFound
+from ..model.errors import FactsError, RecordError, RuleSetNotFound
+from ..model.facts import CitizenFacts
 from .problems import ApiProblem
 from .settings import Settings
 from .store import RecordStore, SQLiteStore, StoreError
@@ -62,6 +63,12 @@ class Service:
         refs: list[dict[str, Any]] = _REFS.dump_python([rs.ref for rs in list_rulesets(self.root)], mode="json")
         return refs
 
+    def known(self, municipality: str) -> None:
+        """RuleSetNotFound (404) for a rule set this service does not have, before any facts are read."""
+        from ..engine.loader import version_files
+
+        version_files(municipality, self.root)
+
     def ruleset(self, municipality: str, version: str | None, on: date) -> RuleSet:
         if version is not None:
             return load_ruleset_version(municipality, version, root=self.root)
@@ -71,7 +78,8 @@ class Service:
 
     def evaluate(self, municipality: str, facts: dict[str, Any], *, version: str | None = None,
                  explain: str | None = None) -> Evaluated:
-        citizen = coerce_facts(facts)
+        self.known(municipality)
+        citizen = strict_facts(facts)
         ruleset = self.ruleset(municipality, version, citizen.assessment_date)
         record_id = None
         if self.store is not None:
@@ -90,14 +98,15 @@ class Service:
         return Evaluated(body, ruleset, record_id)
 
     def why_not(self, municipality: str, facts: dict[str, Any], *, version: str | None = None) -> tuple[dict[str, Any], RuleSet]:
-        citizen = coerce_facts(facts)
+        self.known(municipality)
+        citizen = strict_facts(facts)
         ruleset = self.ruleset(municipality, version, citizen.assessment_date)
         if version is not None:
             ruleset.evaluate(citizen)  # the date must lie within the pinned version, as for evaluate
         return asdict(analyse(ruleset, citizen)), ruleset
 
-    def replay(self, raw: bytes) -> dict[str, Any]:
-        return _replayed(replay(read_record(raw), root=self.root))
+    def replay(self, data: dict[str, Any]) -> dict[str, Any]:
+        return _replayed(replay(strict_record(data), root=self.root))
 
     # --- the decision log ------------------------------------------------------------------
 
@@ -153,9 +162,7 @@ class Service:
 
     def test(self, municipality: str) -> dict[str, Any]:
         from ..authoring.testcases import coverage, run_all
-        from ..engine.loader import version_files
-
-        version_files(municipality, self.rules)  # 404 for an unknown rule set
+        self.known(municipality)
         results = run_all(self.rules, municipality)
         failed = [r for r in results if not r.passed]
         return {
@@ -168,7 +175,7 @@ class Service:
     def compare(self, facts: dict[str, Any], on: list[date]) -> list[dict[str, Any]]:
         from ..authoring.compare import compare
 
-        return [asdict(c) for c in compare(facts, on=on or None, root=self.root)]
+        return [asdict(c) for c in compare(strict_facts(facts), on=on or None, root=self.root)]
 
     def diff(self, municipality: str, old: str, new: str, n: int, seed: int) -> dict[str, Any]:
         from ..authoring.diff import diff_rulesets
@@ -179,6 +186,25 @@ class Service:
         newer = load_ruleset_version(municipality, new, root=self.root)
         result: dict[str, Any] = orjson.loads(orjson.dumps(asdict(diff_rulesets(older, newer, n=n, seed=seed)), default=str))
         return result
+
+
+def strict_facts(facts: dict[str, Any]) -> CitizenFacts:
+    """Citizen facts of exactly the declared JSON types (no number for a date, no text for a number)."""
+    try:
+        return CitizenFacts.model_validate_json(orjson.dumps(facts), strict=True)
+    except ValidationError as exc:
+        raise FactsError.from_validation(exc) from None
+
+
+def strict_record(data: dict[str, Any]) -> DecisionRecord:
+    """A decision record of exactly the declared JSON types; RecordError names the first problem."""
+    try:
+        return DecisionRecord.model_validate_json(orjson.dumps(data), strict=True)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise RecordError(f"record: invalid decision record: {where}: {first['msg']}{more}") from None
 
 
 def _replayed(result: Any) -> dict[str, Any]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from ..problems import documented
 from ..schemas import ReplayOut, StoredRecord, body
-from .common import ServiceDep, in_worker, json_body, json_response
+from .common import ServiceDep, in_worker, json_response, object_body
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
@@ -21,8 +20,8 @@ RecordId = Annotated[int, Path(ge=1, le=2**62, description="The record's place i
              responses={200: {"model": ReplayOut}, **documented(400, 401, 413, 415, 422, 503)})
 async def replay(request: Request, service: ServiceDep) -> Response:
     """Re-evaluate a record with exactly the rule-set version it names: reproduced, or what differs field by field."""
-    data = await json_body(request, service)
-    return json_response(await in_worker(service, service.replay, orjson.dumps(data)))
+    data = await object_body(request, service, "a decision record")
+    return json_response(await in_worker(service, service.replay, data))
 
 
 @router.get("/records/{record_id}", response_model=None,
