@@ -75,6 +75,9 @@ def _depth(raw: bytes, limit: int) -> int:
     return deepest
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_constant=_constant, parse_int=_integer, parse_float=_float)
+
+
 def parse_json(raw: bytes, *, max_depth: int) -> Any:
     """JSON data from a request body, or an ApiProblem (400) naming line and column."""
     if _depth(raw, max_depth) > max_depth:
@@ -84,8 +87,7 @@ def parse_json(raw: bytes, *, max_depth: int) -> Any:
     except UnicodeDecodeError:
         raise ApiProblem(400, "invalid-json", "the body is not UTF-8 text") from None
     try:
-        return json.loads(text, object_pairs_hook=_object, parse_constant=_constant, parse_int=_integer,
-                          parse_float=_float)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise ApiProblem(400, "invalid-json", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except _Duplicate as exc:

@@ -7,6 +7,7 @@ Each returns JSON-ready data (or bytes) and raises ``SpsRulesError`` or ``ApiPro
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -19,8 +20,8 @@ from ..audit.explain import render
 from ..audit.records import DecisionRecord, make_record, read_record, replay
 from ..audit.whynot import analyse
 from ..engine.evaluator import RuleSet
-from ..engine.loader import rules_root
-from ..engine.registry import list_rulesets, load_ruleset, load_ruleset_version
+from ..engine.loader import rules_root, versions
+from ..engine.registry import list_rulesets, load_ruleset, load_ruleset_version, ruleset_for
 from ..model.decision import Decision, RuleSetRef
 from ..model.errors import FactsError, RecordError, RuleSetNotFound
 from ..model.facts import CitizenFacts
@@ -48,6 +49,8 @@ class Service:
         self.settings = settings
         self.root: Path | None = settings.rules_dir.resolve() if settings.rules_dir is not None else None
         self.store: RecordStore | None = SQLiteStore(settings.record_store) if settings.record_store is not None else None
+        self._versions: dict[str, tuple[RuleSet, ...]] = {}
+        self._lock = threading.Lock()
 
     def close(self) -> None:
         if self.store is not None:
@@ -63,13 +66,27 @@ class Service:
         refs: list[dict[str, Any]] = _REFS.dump_python([rs.ref for rs in list_rulesets(self.root)], mode="json")
         return refs
 
-    def known(self, municipality: str) -> None:
-        """RuleSetNotFound (404) for a rule set this service does not have, before any facts are read."""
-        from ..engine.loader import version_files
+    def versions(self, municipality: str) -> tuple[RuleSet, ...]:
+        """Every version of a rule set, loaded once per process (restart the service to serve new rule files).
 
-        version_files(municipality, self.root)
+        Raises RuleSetNotFound (404) for a rule set this service does not have.
+        """
+        found = self._versions.get(municipality)
+        if found is None:
+            found = tuple(ruleset_for(v) for v in versions(municipality, self.root))
+            with self._lock:
+                self._versions[municipality] = found
+        return found
+
+    def known(self, municipality: str) -> None:
+        """RuleSetNotFound (404) for an unknown rule set, before any facts are read."""
+        self.versions(municipality)
 
     def ruleset(self, municipality: str, version: str | None, on: date) -> RuleSet:
+        for candidate in self.versions(municipality):
+            if candidate.version == version if version is not None else candidate.loaded.covers(on):
+                return candidate
+        # none: the library's own lookup raises its error, naming the versions there are
         if version is not None:
             return load_ruleset_version(municipality, version, root=self.root)
         return load_ruleset(municipality, on, root=self.root)

@@ -20,7 +20,8 @@ from ..problems import ApiProblem
 T = TypeVar("T")
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
+    """The app's service state (async, so FastAPI calls it on the loop rather than in a worker thread)."""
     service: Service = request.app.state.service
     return service
 
