@@ -219,8 +219,9 @@ def test_compare_gives_one_column_per_municipality(client: TestClient) -> None:
 
 def test_replay_of_a_record_reproduces_it_and_finds_an_edit(client: TestClient) -> None:
     record = json.loads(sps_rules.record("roskilde", EXAMPLE).to_json())
-    body = post(client, "/v1/replay", record).json()
-    assert body == {"reproduced": True, "problems": [], "differences": [], "report": "reproduced exactly"}
+    response = post(client, "/v1/replay", record)
+    assert response.json() == {"reproduced": True, "problems": [], "differences": [], "report": "reproduced exactly"}
+    assert response.headers["SPS-Ruleset-Sha256"] == record["ruleset"]["sha256"]
     record["decision"]["eligibility"] = "not_eligible"
     body = post(client, "/v1/replay", record).json()
     assert body["reproduced"] is False

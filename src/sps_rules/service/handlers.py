@@ -6,6 +6,7 @@ Each returns JSON-ready data (or bytes) and raises ``SpsRulesError`` or ``ApiPro
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import asdict, dataclass
@@ -17,7 +18,7 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from ..audit.explain import render
-from ..audit.records import DecisionRecord, make_record, read_record, replay
+from ..audit.records import DecisionRecord, ReplayResult, make_record, read_record, replay
 from ..audit.whynot import analyse
 from ..engine.evaluator import RuleSet
 from ..engine.loader import rules_root, versions
@@ -29,6 +30,7 @@ from .problems import ApiProblem
 from .settings import Settings
 from .store import RecordStore, SQLiteStore, StoreError
 
+logger = logging.getLogger("sps_rules.service")
 _REFS = TypeAdapter(list[RuleSetRef])
 DRAFT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.ya?ml$")
 
@@ -78,6 +80,17 @@ class Service:
                 self._versions[municipality] = found
         return found
 
+    def warm(self) -> None:
+        """Load and compile every rule set now (a broken one is logged, and answers its own error when asked)."""
+        from ..engine.loader import ruleset_ids
+        from ..model.errors import SpsRulesError
+
+        for rid in ruleset_ids(self.rules):
+            try:
+                self.versions(rid)
+            except SpsRulesError as exc:
+                logger.warning("rule set %s cannot be served: %s", rid, str(exc).splitlines()[0])
+
     def known(self, municipality: str) -> None:
         """RuleSetNotFound (404) for an unknown rule set, before any facts are read."""
         self.versions(municipality)
@@ -122,7 +135,7 @@ class Service:
             ruleset.evaluate(citizen)  # the date must lie within the pinned version, as for evaluate
         return asdict(analyse(ruleset, citizen)), ruleset
 
-    def replay(self, data: dict[str, Any]) -> dict[str, Any]:
+    def replay(self, data: dict[str, Any]) -> tuple[dict[str, Any], RuleSetRef | None]:
         return _replayed(replay(strict_record(data), root=self.root))
 
     # --- the decision log ------------------------------------------------------------------
@@ -141,7 +154,7 @@ class Service:
             raise ApiProblem(404, "record-not-found", f"no decision record {record_id} in the decision log")
         return read_record(entry.record_json.encode("utf-8"))
 
-    def replay_stored(self, record_id: int) -> dict[str, Any]:
+    def replay_stored(self, record_id: int) -> tuple[dict[str, Any], RuleSetRef | None]:
         return _replayed(replay(self.record(record_id), root=self.root))
 
     # --- authoring -------------------------------------------------------------------------
@@ -224,10 +237,11 @@ def strict_record(data: dict[str, Any]) -> DecisionRecord:
         raise RecordError(f"record: invalid decision record: {where}: {first['msg']}{more}") from None
 
 
-def _replayed(result: Any) -> dict[str, Any]:
+def _replayed(result: ReplayResult) -> tuple[dict[str, Any], RuleSetRef | None]:
+    """The replay as JSON, and the rule-set version that made the replayed decision (None if none was made)."""
     return {
         "reproduced": result.reproduced,
         "problems": list(result.problems),
         "differences": [{"path": d.path, "recorded": d.recorded, "replayed": d.replayed} for d in result.differences],
         "report": result.report(),
-    }
+    }, result.decision.ruleset if result.decision is not None else None
