@@ -147,6 +147,12 @@ def test_invalid_facts_name_the_field_and_never_echo_a_personal_value(client: Te
     assert body["errors"][0]["field"] == "support_need_level", "declared types only: no text for a number"
     body = is_problem(post(client, "/v1/rulesets/roskilde/evaluate", {"birth_date": "1990-01-01"}), 422, "invalid-facts")
     assert body["errors"][0]["field"] == "assessment_date"
+    for given in ("1991-02-30", "1801-01-01", "31-12-1990"):
+        body = is_problem(post(client, "/v1/rulesets/roskilde/evaluate", {**EXAMPLE, "birth_date": given}), 422, "invalid-facts")
+        assert body["errors"][0]["field"] == "birth_date" and given not in json.dumps(body), "no birth date is echoed"
+    body = is_problem(post(client, "/v1/rulesets/roskilde/evaluate", {**EXAMPLE, "resident_municipality": "Anne Hansen"}),
+                      422, "invalid-facts")
+    assert "Anne Hansen" not in json.dumps(body)
     is_problem(post(client, "/v1/rulesets/roskilde/evaluate", [EXAMPLE]), 422, "invalid-input")
 
 

@@ -24,7 +24,7 @@ from ..engine.evaluator import RuleSet
 from ..engine.loader import rules_root, versions
 from ..engine.registry import list_rulesets, load_ruleset, load_ruleset_version, ruleset_for
 from ..model.decision import Decision, RuleSetRef
-from ..model.errors import FactsError, RecordError, RuleSetNotFound
+from ..model.errors import FactsError, RecordError, RuleSetNotFound, _human
 from ..model.facts import CitizenFacts
 from .problems import ApiProblem
 from .settings import Settings
@@ -223,7 +223,20 @@ def strict_facts(facts: dict[str, Any]) -> CitizenFacts:
     try:
         return CitizenFacts.model_validate_json(orjson.dumps(facts), strict=True)
     except ValidationError as exc:
-        raise FactsError.from_validation(exc) from None
+        raise without_values(exc) from None
+
+
+def without_values(exc: ValidationError, *, source: str = "facts") -> FactsError:
+    """The library's FactsError for a validation error, but naming only fields, never a value given.
+
+    A value may be personal (a birth date, a CPR number in a misspelt field), and an answer or a
+    log line of the service never repeats one.
+    """
+    details = []
+    for err in exc.errors(include_input=False, include_url=False):
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        details.append({"field": where, "message": _human(err)})
+    return FactsError("; ".join(f"{d['field']}: {d['message']}" for d in details), source=source, errors=tuple(details))
 
 
 def strict_record(data: dict[str, Any]) -> DecisionRecord:

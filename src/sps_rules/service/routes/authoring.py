@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from ...model.errors import FactsError
+from ..handlers import without_values
 from ..problems import ApiProblem, documented
 from ..schemas import CompareIn, Comparison, ValidateIn, ValidateOut, body
 from .common import ServiceDep, in_worker, json_response, object_body
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["authoring"])
 
 
 def _invalid(exc: ValidationError, what: str) -> ApiProblem:
-    problem = FactsError.from_validation(exc, source=what)
+    problem = without_values(exc, source=what)
     return ApiProblem(422, "invalid-input", str(problem), errors=[dict(e) for e in problem.errors])
 
 
