@@ -153,6 +153,8 @@ def test_invalid_facts_name_the_field_and_never_echo_a_personal_value(client: Te
     body = is_problem(post(client, "/v1/rulesets/roskilde/evaluate", {**EXAMPLE, "resident_municipality": "Anne Hansen"}),
                       422, "invalid-facts")
     assert "Anne Hansen" not in json.dumps(body)
+    body = is_problem(post(client, "/v1/rulesets/roskilde/evaluate", {**EXAMPLE, "needs": ["flying"]}), 422, "invalid-facts")
+    assert body["errors"][0]["field"] == "needs.0" and "'finances'" in body["detail"] and "got" not in body["detail"]
     is_problem(post(client, "/v1/rulesets/roskilde/evaluate", [EXAMPLE]), 422, "invalid-input")
 
 

@@ -235,7 +235,7 @@ def without_values(exc: ValidationError, *, source: str = "facts") -> FactsError
     details = []
     for err in exc.errors(include_input=False, include_url=False):
         where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        details.append({"field": where, "message": _human(err)})
+        details.append({"field": where, "message": _human(err).removesuffix(" (got None)")})
     return FactsError("; ".join(f"{d['field']}: {d['message']}" for d in details), source=source, errors=tuple(details))
 
 
