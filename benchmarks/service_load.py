@@ -103,6 +103,42 @@ def library_figure(people: list[dict[str, object]], n: int) -> list[float]:
     return times
 
 
+def app_figure(raws: list[bytes], n: int) -> list[float]:
+    """The app called directly as ASGI (no socket, no HTTP parsing): the service's own cost per decision."""
+    from sps_rules.service import create_app
+
+    app = create_app()
+    path = f"/v1/rulesets/{MUNICIPALITY}/evaluate"
+
+    async def call(body: bytes) -> None:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+                 "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "state": {},
+                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                 "client": (HOST, 1), "server": (HOST, 80)}
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict[str, object]:
+            return messages.pop() if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.start" and message["status"] != 200:
+                raise SystemExit(f"unexpected status {message['status']}")
+
+        await app(scope, receive, send)
+
+    async def run() -> list[float]:
+        for body in raws[:200]:
+            await call(body)
+        times = []
+        for i in range(n):
+            start = time.perf_counter()
+            await call(raws[i % len(raws)])
+            times.append(time.perf_counter() - start)
+        return times
+
+    return asyncio.run(run())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000, help="requests per concurrency level (max)")
@@ -117,6 +153,11 @@ def main() -> None:
     lib = library_figure(people, args.requests)
     lib_p50 = pct(lib, 0.5)
     print(f"in-process library: p50 {lib_p50:.3f} ms  p99 {pct(lib, 0.99):.3f} ms  ({len(lib) / sum(lib):,.0f} decisions/s, one thread)")
+
+    raws = [json.dumps(p).encode() for p in people]
+    app = app_figure(raws, args.requests)
+    print(f"in-process app (ASGI, worker thread, no socket): p50 {pct(app, 0.5):.3f} ms  p99 {pct(app, 0.99):.3f} ms  "
+          f"(p50 - library {pct(app, 0.5) - lib_p50:.3f} ms)")
 
     with tempfile.TemporaryDirectory() as folder:
         extra = ["--record-store", str(Path(folder) / "decisions.db")] if args.record_store else []
