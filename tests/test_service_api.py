@@ -159,18 +159,18 @@ def test_invalid_facts_name_the_field_and_never_echo_a_personal_value(client: Te
 
 
 @pytest.mark.parametrize("raw, needle", [
-    (b'{"assessment_date": "2026-03-02", "assessment_date": "2026-03-03"}', "appears twice"),
+    (b'{"assessment_date": "2026-03-02", "assessment_date": "2026-03-03"}', "duplicate key"),
     (b'{"assessment_date": "2026-03-02", "support_need_level": NaN}', "NaN"),
-    (b'{"assessment_date": "2026-03-02", "support_need_level": 1e999}', "Infinity"),
-    (b'{"assessment_date": "2026-03-02", "support_need_level": 123456789012345678901234567890}', "too large"),
+    (b'{"assessment_date": "2026-03-02", "support_need_level": 1e999}', "too large"),
+    (b'{"assessment_date": "2026-03-02", "support_need_level": 123456789012345678901234567890}', "digits"),
     (b'{"assessment_date": "2026-03-02",}', "line 1, column"),
     (b"", "empty"),
     (b"\xff\xfe{}", "UTF-8"),
-    (b"[" * 40 + b"]" * 40, "nested"),
+    (b"[" * 40 + b"]" * 40, "nested too deeply"),
 ])
 def test_bad_json_is_400(client: TestClient, raw: bytes, needle: str) -> None:
     response = client.post("/v1/rulesets/roskilde/evaluate", content=raw, headers=JSON)
-    assert needle in is_problem(response, 400, "invalid-json" if needle != "nested" else "too-deep")["detail"]
+    assert needle in is_problem(response, 400, "invalid-json")["detail"]
 
 
 def test_only_json_is_accepted(client: TestClient) -> None:

@@ -24,8 +24,8 @@ from ..engine.evaluator import RuleSet
 from ..engine.loader import rules_root, versions
 from ..engine.registry import list_rulesets, load_ruleset, load_ruleset_version, ruleset_for
 from ..model.decision import Decision, RuleSetRef
-from ..model.errors import FactsError, RecordError, RuleSetNotFound, _human
-from ..model.facts import CitizenFacts
+from ..model.errors import FactsError, RecordError, RuleSetNotFound
+from ..model.facts import FIELDS_BY_PARENT, CitizenFacts
 from .problems import ApiProblem
 from .settings import Settings
 from .store import RecordStore, SQLiteStore, StoreError
@@ -227,16 +227,8 @@ def strict_facts(facts: dict[str, Any]) -> CitizenFacts:
 
 
 def without_values(exc: ValidationError, *, source: str = "facts") -> FactsError:
-    """The library's FactsError for a validation error, but naming only fields, never a value given.
-
-    A value may be personal (a birth date, a CPR number in a misspelt field), and an answer or a
-    log line of the service never repeats one.
-    """
-    details = []
-    for err in exc.errors(include_input=False, include_url=False):
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        details.append({"field": where, "message": _human(err).removesuffix(" (got None)")})
-    return FactsError("; ".join(f"{d['field']}: {d['message']}" for d in details), source=source, errors=tuple(details))
+    """The library's FactsError for a validation error: it names the field, never the value given."""
+    return FactsError.from_validation(exc, source=source, fields=FIELDS_BY_PARENT)
 
 
 def strict_record(data: dict[str, Any]) -> DecisionRecord:
