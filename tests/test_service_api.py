@@ -351,3 +351,28 @@ def test_a_request_over_the_time_limit_is_503() -> None:
         response = hurried.get("/v1/rulesets/gentofte/diff", params={"old": "2014-06", "new": "2022-01", "n": 5000})
         body = is_problem(response, 503, "time-limit")
         assert "0.05 seconds" in body["detail"] and response.headers["retry-after"] == "1"
+
+
+def test_a_broken_rule_set_on_the_server_is_503_and_the_others_are_served(rules_copy: Path) -> None:
+    from .conftest import GOOD_RULE, MUNICIPAL_HEADER
+
+    (rules_copy / "testkommune" / "testkommune-2024-01.yaml").write_text(
+        MUNICIPAL_HEADER + GOOD_RULE.replace("Støtten gives som gruppeforløb.}", "Ikke i standarden.}"), encoding="utf-8")
+    with TestClient(create_app(Settings(rules_dir=rules_copy))) as served:
+        body = is_problem(post(served, "/v1/rulesets/testkommune/evaluate", {"assessment_date": "2024-03-01"}),
+                          503, "ruleset-unavailable")
+        assert "sps-rules validate" in body["detail"] and str(rules_copy) not in json.dumps(body)
+        ok = post(served, "/v1/rulesets/national/evaluate", {"assessment_date": "2024-03-01"})
+        assert ok.status_code == 200 and ok.headers["SPS-Ruleset-Id"] == "national"
+
+
+def test_serve_without_the_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from click.testing import CliRunner
+
+    from sps_rules.cli import main
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn now raises ImportError
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 2 and "pip install 'sps-rules[server]'" in result.stderr
