@@ -20,6 +20,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
 
 import sps_rules
 from sps_rules.model.population import citizens
@@ -103,10 +107,19 @@ def library_figure(people: list[dict[str, object]], n: int) -> list[float]:
     return times
 
 
-def app_figure(raws: list[bytes], n: int) -> list[float]:
-    """The app called directly as ASGI (no socket, no HTTP parsing): the service's own cost per decision."""
+def app_figure(raws: list[bytes], n: int, *, inline: bool = False) -> list[float]:
+    """The app called directly as ASGI (no socket, no HTTP parsing): the service's own cost per decision.
+
+    With ``inline``, the hand-off to a worker thread is replaced by a plain call (in this process
+    only, never in the service), to show what that hand-off costs on this machine.
+    """
     from sps_rules.service import create_app
 
+    if inline:
+        async def run_sync(work: Any, *args: Any, **_: Any) -> Any:
+            return work(*args)
+
+        anyio.to_thread.run_sync = run_sync  # type: ignore[assignment]
     app = create_app()
     path = f"/v1/rulesets/{MUNICIPALITY}/evaluate"
 
@@ -155,9 +168,11 @@ def main() -> None:
     print(f"in-process library: p50 {lib_p50:.3f} ms  p99 {pct(lib, 0.99):.3f} ms  ({len(lib) / sum(lib):,.0f} decisions/s, one thread)")
 
     raws = [json.dumps(p).encode() for p in people]
-    app = app_figure(raws, args.requests)
-    print(f"in-process app (ASGI, worker thread, no socket): p50 {pct(app, 0.5):.3f} ms  p99 {pct(app, 0.99):.3f} ms  "
-          f"(p50 - library {pct(app, 0.5) - lib_p50:.3f} ms)")
+    for inline in (False, True):
+        app = app_figure(raws, args.requests, inline=inline)
+        how = "inline call instead of a worker thread" if inline else "worker thread"
+        print(f"in-process app (ASGI, {how}, no socket): p50 {pct(app, 0.5):.3f} ms  p99 {pct(app, 0.99):.3f} ms  "
+              f"(p50 - library {pct(app, 0.5) - lib_p50:.3f} ms)")
 
     with tempfile.TemporaryDirectory() as folder:
         extra = ["--record-store", str(Path(folder) / "decisions.db")] if args.record_store else []

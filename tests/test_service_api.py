@@ -364,6 +364,8 @@ def test_a_broken_rule_set_on_the_server_is_503_and_the_others_are_served(rules_
         assert "sps-rules validate" in body["detail"] and str(rules_copy) not in json.dumps(body)
         ok = post(served, "/v1/rulesets/national/evaluate", {"assessment_date": "2024-03-01"})
         assert ok.status_code == 200 and ok.headers["SPS-Ruleset-Id"] == "national"
+        assert [r["id"] for r in served.get("/v1/rulesets").json()["rulesets"]] == ["national"]
+        assert served.get("/healthz").json()["rulesets"] == 1
 
 
 def test_serve_without_the_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,7 @@ from ..audit.records import DecisionRecord, ReplayResult, make_record, read_reco
 from ..audit.whynot import analyse
 from ..engine.evaluator import RuleSet
 from ..engine.loader import rules_root, versions
-from ..engine.registry import list_rulesets, load_ruleset, load_ruleset_version, ruleset_for
+from ..engine.registry import load_ruleset, load_ruleset_version, ruleset_for
 from ..model.decision import Decision, RuleSetRef
 from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound
 from ..model.facts import FIELDS_BY_PARENT, CitizenFacts
@@ -65,7 +65,16 @@ class Service:
     # --- rule sets -------------------------------------------------------------------------
 
     def rulesets(self) -> list[dict[str, Any]]:
-        refs: list[dict[str, Any]] = _REFS.dump_python([rs.ref for rs in list_rulesets(self.root)], mode="json")
+        """Every version this service serves (a rule set whose files are invalid is left out, and logged)."""
+        from ..engine.loader import ruleset_ids
+
+        served = []
+        for rid in ruleset_ids(self.rules):
+            try:
+                served += [rs.ref for rs in self.versions(rid)]
+            except ApiProblem:
+                continue
+        refs: list[dict[str, Any]] = _REFS.dump_python(served, mode="json")
         return refs
 
     def versions(self, municipality: str) -> tuple[RuleSet, ...]:
