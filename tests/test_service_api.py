@@ -378,3 +378,4 @@ def test_serve_without_the_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn now raises ImportError
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 2 and "pip install 'sps-rules[server]'" in result.stderr
+
