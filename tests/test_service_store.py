@@ -190,3 +190,32 @@ def test_log_export_writes_jsonl_atomically_and_never_over_the_log(tmp_path: Pat
     code, _, err = cli("log", "export", str(path), "-o", str(path))
     assert code == 2 and "the output is the input file" in err and path.read_bytes() == before
     assert export(path, tmp_path / "again.jsonl") == 5
+
+
+def test_concurrent_appends_form_one_unbroken_chain(tmp_path: Path) -> None:
+    import threading
+
+    store = SQLiteStore(tmp_path / "log.db")
+    got: list[int] = []
+    lock = threading.Lock()
+
+    def writer(k: int) -> None:
+        for i in range(40):
+            entry = store.append(json.dumps({"writer": k, "i": i}))
+            with lock:
+                got.append(entry.id)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(got) == list(range(1, 321)), "each append got its own place"
+    count, _, problems = check_chain(store.entries())
+    assert count == 320 and problems == []
+    by_writer: dict[int, list[int]] = {}
+    for entry in store.entries():
+        data = json.loads(entry.record_json)
+        by_writer.setdefault(data["writer"], []).append(data["i"])
+    assert all(items == list(range(40)) for items in by_writer.values()), "each writer's records keep their order"
+    store.close()
