@@ -128,7 +128,7 @@ class Service:
         record_id = None
         if self.store is not None:
             record = make_record(ruleset, facts)
-            record_id = self.store.append(record.to_json()).id
+            record_id = self.store.append(stored_json(record)).id
             decision_json = orjson.dumps(record.decision)
             decision = Decision.model_validate(record.decision) if explain else None
         else:
@@ -230,6 +230,11 @@ class Service:
         newer = load_ruleset_version(municipality, new, root=self.root)
         result: dict[str, Any] = orjson.loads(orjson.dumps(asdict(diff_rulesets(older, newer, n=n, seed=seed)), default=str))
         return result
+
+
+def stored_json(record: DecisionRecord) -> str:
+    """A record as the decision log keeps it: compact JSON with sorted keys (``read_record`` reads it)."""
+    return orjson.dumps(record.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS).decode("utf-8")
 
 
 def strict_facts(facts: dict[str, Any]) -> CitizenFacts:
