@@ -219,3 +219,18 @@ def test_concurrent_appends_form_one_unbroken_chain(tmp_path: Path) -> None:
         by_writer.setdefault(data["writer"], []).append(data["i"])
     assert all(items == list(range(40)) for items in by_writer.values()), "each writer's records keep their order"
     store.close()
+
+
+def test_log_commands_work_without_the_server_extra(tmp_path: Path, five: list[str]) -> None:
+    import subprocess
+    import sys
+
+    path = filled(tmp_path / "log.db", five[:2])
+    script = ("import sys\n"
+              "for name in ('fastapi', 'starlette', 'uvicorn'):\n"
+              "    sys.modules[name] = None  # as if sps-rules[server] were not installed\n"
+              "from sps_rules.cli import main\n"
+              "main(['log', 'verify', sys.argv[1], '--all'])\n")
+    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "OK: 2 entries, chain intact, 2 replayed" in result.stdout
