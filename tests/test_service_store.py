@@ -231,6 +231,6 @@ def test_log_commands_work_without_the_server_extra(tmp_path: Path, five: list[s
               "    sys.modules[name] = None  # as if sps-rules[server] were not installed\n"
               "from sps_rules.cli import main\n"
               "main(['log', 'verify', sys.argv[1], '--all'])\n")
-    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", script, str(path)], check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "OK: 2 entries, chain intact, 2 replayed" in result.stdout
