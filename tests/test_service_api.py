@@ -77,6 +77,27 @@ def test_openapi_documents_every_endpoint_with_library_schemas(client: TestClien
     assert client.get("/docs").status_code == 200
 
 
+def test_every_reference_in_the_openapi_document_resolves(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    refs: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                extra = set(node) - {"$ref", "description", "title", "default", "examples"}
+                assert not extra, f"a $ref beside other constraints is ambiguous: {node}"
+                refs.add(node["$ref"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document)
+    names = set(document["components"]["schemas"])
+    assert refs and {ref.rsplit("/", 1)[1] for ref in refs} <= names
+
+
 def test_schemas_are_the_library_schemas(client: TestClient) -> None:
     assert client.get("/v1/schemas/facts").json() == sps_rules.CitizenFacts.model_json_schema()
     assert client.get("/v1/schemas/ruleset").json()["title"]
@@ -235,6 +256,13 @@ def test_replay_of_a_record_reproduces_it_and_finds_an_edit(client: TestClient) 
     assert body["reproduced"] is False
     assert any("altered after it was written" in p for p in body["problems"])
     assert {"path": "eligibility", "recorded": "not_eligible", "replayed": "eligible"} in body["differences"]
+
+
+def test_replay_of_a_record_with_a_huge_integer_is_answered(client: TestClient) -> None:
+    record = json.loads(sps_rules.record("roskilde", EXAMPLE).to_json())
+    record["facts"]["x"] = [-9223372036854775809]  # beyond 64 bits, within the reader's 20 digits
+    response = post(client, "/v1/replay", record)
+    assert response.status_code == 200 and response.json()["reproduced"] is False
 
 
 def test_replay_refuses_what_is_not_a_record(client: TestClient) -> None:

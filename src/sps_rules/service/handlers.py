@@ -26,6 +26,7 @@ from ..engine.registry import load_ruleset, load_ruleset_version, ruleset_for
 from ..model.decision import Decision, RuleSetRef
 from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound
 from ..model.facts import FIELDS_BY_PARENT, CitizenFacts
+from .body import dumps
 from .problems import ApiProblem
 from .settings import Settings
 from .store import RecordStore, SQLiteStore, StoreError
@@ -234,13 +235,13 @@ class Service:
 
 def stored_json(record: DecisionRecord) -> str:
     """A record as the decision log keeps it: compact JSON with sorted keys (``read_record`` reads it)."""
-    return orjson.dumps(record.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    return dumps(record.model_dump(mode="json"), sort_keys=True).decode("utf-8")
 
 
 def strict_facts(facts: dict[str, Any]) -> CitizenFacts:
     """Citizen facts of exactly the declared JSON types (no number for a date, no text for a number)."""
     try:
-        return CitizenFacts.model_validate_json(orjson.dumps(facts), strict=True)
+        return CitizenFacts.model_validate_json(dumps(facts), strict=True)
     except ValidationError as exc:
         raise without_values(exc) from None
 
@@ -253,7 +254,7 @@ def without_values(exc: ValidationError, *, source: str = "facts") -> FactsError
 def strict_record(data: dict[str, Any]) -> DecisionRecord:
     """A decision record of exactly the declared JSON types; RecordError names the first problem."""
     try:
-        return DecisionRecord.model_validate_json(orjson.dumps(data), strict=True)
+        return DecisionRecord.model_validate_json(dumps(data), strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"

@@ -7,14 +7,13 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import anyio
-import orjson
 from fastapi import Depends, Request
 from starlette.responses import Response
 
 from ...engine.evaluator import RuleSet
 from ...model.decision import RuleSetRef
 from ...version import __version__
-from ..body import read_object
+from ..body import dumps, read_object
 from ..handlers import Service
 from ..problems import ApiProblem
 
@@ -62,7 +61,7 @@ def ruleset_headers(ruleset: RuleSet | RuleSetRef | None) -> dict[str, str]:
 
 
 def json_response(data: Any, *, headers: dict[str, str] | None = None, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json", headers=headers)
+    return Response(dumps(data), status_code=status, media_type="application/json", headers=headers)
 
 
 DECISION_HEADERS = {
