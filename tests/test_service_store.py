@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import sps_rules
 from sps_rules.cli import main
+from sps_rules.model.canonical import canonical_json
 from sps_rules.service.logbook import export, verify
 from sps_rules.service.store import GENESIS, Entry, SQLiteStore, StoreError, check_chain, entry_hash
 
@@ -183,8 +184,8 @@ def test_log_export_writes_jsonl_atomically_and_never_over_the_log(tmp_path: Pat
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line["id"] for line in lines] == [1, 2, 3, 4, 5]
     assert lines[0]["prev_hash"] == GENESIS and lines[1]["prev_hash"] == lines[0]["entry_hash"]
-    assert [json.dumps(line["record"], indent=2, ensure_ascii=False, sort_keys=True) + "\n" for line in lines] == five
-    assert sps_rules.replay(json.dumps(lines[0]["record"]).encode()).reproduced
+    assert [line["record"] for line in lines] == [json.loads(text) for text in five]
+    assert sps_rules.replay(canonical_json(lines[0]["record"])).reproduced
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [], "no temporary file is left"
     before = path.read_bytes()
     code, _, err = cli("log", "export", str(path), "-o", str(path))
