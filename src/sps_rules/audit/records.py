@@ -40,7 +40,7 @@ from ..engine.loader import versions
 from ..engine.registry import load_ruleset, ruleset_for
 from ..model.canonical import CanonicalJSONError, canonical_json
 from ..model.decision import Decision
-from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound
+from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound, guarded
 from ..model.facts import fact_values
 from ..model.io import read_bounded
 from ..model.jsonio import loads_strict
@@ -292,6 +292,7 @@ def _as_given(facts: FactsInput) -> dict[str, Any]:
     return data
 
 
+@guarded("record")
 def record(municipality: str, facts: FactsInput, *, created_at: datetime | None = None,
            root: Path | str | None = None, sign_key: signing.KeySource | None = None) -> DecisionRecord:
     """Evaluate and return a self-contained, hashed decision record (write it with ``.write(path)``).
@@ -312,6 +313,7 @@ def record(municipality: str, facts: FactsInput, *, created_at: datetime | None 
                        created_at=created_at, sign_key=sign_key)
 
 
+@guarded("read_record")
 def read_record(source: Path | str | bytes) -> DecisionRecord:
     """A stored decision record.
 
@@ -460,6 +462,7 @@ class ReplayResult:
         return "\n".join(lines + about)
 
 
+@guarded("replay")
 def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = None,
            verify_key: signing.KeySource | None = None, now: datetime | None = None) -> ReplayResult:
     """Re-evaluate a record with the rule-set version it names and compare, field by field.

@@ -36,7 +36,9 @@ def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, s
     if sign_key and not record_file:
         _fail("--sign-key signs the record: give --record FILE too")
     if record_file:
-        _output_or_fail(record_file, facts)
+        if facts != "-" and _same_file(record_file, facts):
+            _fail(f"{record_file}: the record would overwrite the facts file; choose another name")
+        _output_or_fail(record_file, facts, *([sign_key] if sign_key else []))
     name, data = _read_facts(facts)
     try:
         decision = evaluate_facts(municipality, data)

@@ -31,7 +31,7 @@ def read_bounded(path: Path | str, limit: int, *, what: str = "file",
         if not stat.S_ISREG(info.st_mode):
             raise error(f"{name}: the {what} is not a regular file")
         if info.st_size > limit:
-            raise error(f"{name}: the {what} is larger than {limit:,} bytes ({info.st_size:,} bytes)")
+            raise error(f"{name}: the {what} is {info.st_size:,} bytes, larger than the limit (at most {limit:,} bytes)")
         chunks: list[bytes] = []
         size = 0
         while size <= limit:
@@ -41,7 +41,7 @@ def read_bounded(path: Path | str, limit: int, *, what: str = "file",
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:
-            raise error(f"{name}: the {what} is larger than {limit:,} bytes")
+            raise error(f"{name}: the {what} is larger than the limit (at most {limit:,} bytes)")
         return b"".join(chunks)
     except OSError as exc:
         raise error(f"{name}: cannot read the {what}: {exc.strerror or exc}") from None
@@ -57,7 +57,7 @@ def read_stream_bounded(stream: BinaryIO, limit: int, *, name: str = "<stdin>", 
     except OSError as exc:
         raise error(f"{name}: cannot read the {what}: {exc.strerror or exc}") from None
     if len(data) > limit:
-        raise error(f"{name}: the {what} is larger than {limit:,} bytes")
+        raise error(f"{name}: the {what} is larger than the limit (at most {limit:,} bytes)")
     return bytes(data)
 
 
@@ -109,7 +109,7 @@ def _mode_for(target: Path) -> int:
 
 
 @contextmanager
-def atomic_output(path: Path | str, *, mode: str = "w", encoding: str | None = "utf-8",
+def atomic_output(path: Path | str, *, mode: str = "w", encoding: str | None = "utf-8", what: str = "file",
                   error: type[SpsRulesError] = SpsRulesError) -> Iterator[IO[Any]]:
     """A file to write that appears under ``path`` only when the ``with`` block ends without error.
 
@@ -122,7 +122,7 @@ def atomic_output(path: Path | str, *, mode: str = "w", encoding: str | None = "
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
-        raise error(f"{target}: cannot write: {exc.strerror or exc}") from None
+        raise error(f"{target}: cannot write the {what}: {exc.strerror or exc}") from None
     done = False
     try:
         os.fchmod(fd, _mode_for(target))
@@ -133,18 +133,19 @@ def atomic_output(path: Path | str, *, mode: str = "w", encoding: str | None = "
         os.replace(temp, target)
         done = True
     except OSError as exc:
-        raise error(f"{target}: cannot write: {exc.strerror or exc}") from None
+        raise error(f"{target}: cannot write the {what}: {exc.strerror or exc}") from None
     finally:
         if not done:
             with suppress(OSError):
                 os.unlink(temp)
 
 
-def write_atomic(path: Path | str, content: str | bytes, *, error: type[SpsRulesError] = SpsRulesError) -> None:
+def write_atomic(path: Path | str, content: str | bytes, *, what: str = "file",
+                 error: type[SpsRulesError] = SpsRulesError) -> None:
     """Write ``content`` to ``path`` all at once: a reader sees the old file or the new one, never a part."""
     if isinstance(content, bytes):
-        with atomic_output(path, mode="wb", error=error) as handle:
+        with atomic_output(path, mode="wb", what=what, error=error) as handle:
             handle.write(content)
     else:
-        with atomic_output(path, error=error) as handle:
+        with atomic_output(path, what=what, error=error) as handle:
             handle.write(content)
