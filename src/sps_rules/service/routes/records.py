@@ -1,0 +1,40 @@
+"""Decision records: replay a record, and read or replay one from the decision log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Path, Request
+from starlette.responses import Response
+
+from ..problems import documented
+from ..schemas import ReplayOut, StoredRecord, body
+from .common import ServiceDep, in_worker, json_body, json_response
+
+router = APIRouter(prefix="/v1", tags=["records"])
+
+RecordId = Annotated[int, Path(ge=1, le=2**62, description="The record's place in the decision log (1, 2, ...).")]
+
+
+@router.post("/replay", response_model=None, openapi_extra=body("DecisionRecord", "A decision record."),
+             responses={200: {"model": ReplayOut}, **documented(400, 401, 413, 415, 422, 503)})
+async def replay(request: Request, service: ServiceDep) -> Response:
+    """Re-evaluate a record with exactly the rule-set version it names: reproduced, or what differs field by field."""
+    data = await json_body(request, service)
+    return json_response(await in_worker(service, service.replay, orjson.dumps(data)))
+
+
+@router.get("/records/{record_id}", response_model=None,
+            responses={200: {"model": StoredRecord}, **documented(401, 404, 422, 503)})
+async def get_record(record_id: RecordId, service: ServiceDep) -> Response:
+    """One decision record from the decision log."""
+    record = await in_worker(service, service.record, record_id)
+    return json_response({"id": record_id, "record": record.model_dump(mode="json")})
+
+
+@router.post("/records/{record_id}/replay", response_model=None,
+             responses={200: {"model": ReplayOut}, **documented(401, 404, 422, 503)})
+async def replay_record(record_id: RecordId, service: ServiceDep) -> Response:
+    """Replay one record from the decision log."""
+    return json_response(await in_worker(service, service.replay_stored, record_id))
