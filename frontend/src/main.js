@@ -66,7 +66,8 @@ async function validateDraft(v) {
   const ticket = ++state.checking;
   let result;
   try {
-    result = await api("/v1/workbench/check", draft());
+    const d = draft();
+    result = await api("/v1/validate", { ruleset: d.ruleset, filename: d.name, text: d.text });
   } catch (err) {
     status(`Kunne ikke kontrollere kladden: ${err.message}`, true);
     return [];
@@ -93,6 +94,7 @@ const view = new EditorView({
     doc: "",
     extensions: [
       basicSetup,
+      EditorView.lineWrapping,
       keymap.of([indentWithTab]),
       yaml(),
       lintGutter(),

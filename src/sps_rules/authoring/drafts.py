@@ -130,7 +130,7 @@ def rule_lines(loaded: LoadedRuleSet) -> dict[str, int]:
 
 # --- the source text beside it -------------------------------------------------------------------
 
-_PARTS = re.compile(r"(?<=[.!?])\s+|\n+|(?=[•\uf0b7])")
+_PARTS = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ\"«(•])|\n+|(?=[•\uf0b7])")
 
 
 def source_sentences(loaded: LoadedRuleSet) -> list[dict[str, Any]]:
@@ -312,7 +312,8 @@ def save_draft(rules_dir: Path, ruleset: str, name: str, text: str) -> dict[str,
         raise DraftError(f"{name} findes allerede og er en frigivet version; gem kladden under et nyt filnavn", status=409)
     loaded = load_draft(rules_dir, ruleset, name, text)
     if _named_in(_lock_text(target.parent), name, loaded.version):
-        raise DraftError(f"version {loaded.version} ({name}) står i releases.lock og er frigivet; gem kladden som en ny version", status=409)
+        raise DraftError(f"version {loaded.version} ({name}) står i releases.lock og er frigivet; gem kladden som en ny version",
+                         status=409)
     for v in versions(ruleset, rules_dir.resolve()):
         if v.version == loaded.version:
             raise DraftError(f"version {v.version} findes allerede i {v.path.name}; giv kladden et nyt versionsnummer", status=409)

@@ -2,7 +2,8 @@
 
 The page is a prebuilt bundle (``static/``, built from ``frontend/`` with esbuild and shipped in the
 wheel), so a user needs no Node. It talks only to the service's ``/v1`` endpoints; its own live in
-``sps_rules.service.routes.workbench``.
+``sps_rules.service.routes.workbench`` and edit drafts in the app's rules folder
+(``Settings.rules_dir``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ STATIC = Path(__file__).parent / "static"
 __all__ = ["STATIC", "mount"]
 
 
-def mount(app: FastAPI, rules_dir: Path | str) -> None:
-    """Serve the workbench page at ``/workbench`` and let its endpoints edit drafts in ``rules_dir``."""
-    app.state.workbench_rules = Path(rules_dir).resolve()
+def mount(app: FastAPI) -> None:
+    """Serve the workbench page at ``/workbench`` (and ``/workbench/``) of an app from ``create_app``."""
     app.mount("/workbench", StaticFiles(directory=STATIC, html=True), name="workbench")

@@ -1,36 +1,31 @@
-"""The workbench's endpoints under ``/v1/workbench``: a draft rule file, checked, read beside its
-source, tried on a citizen, tested, compared with the released version, and saved.
+"""The workbench's endpoints under ``/v1/workbench``: a draft rule file read beside its source, tried
+on a citizen, tested, compared with the released version, and saved. (Its problems come from
+``POST /v1/validate``, the same check as ``sps-rules validate``.)
 
-Every endpoint works on the draft's text as sent; only ``save`` and ``cases`` write, and only
-inside the rules folder the app was started with (``app.state.workbench_rules``, set by
-``sps_rules.workbench.mount``). Work is done in FastAPI's thread pool (plain ``def`` routes).
+Every endpoint works on the draft's text as sent; only ``save`` and ``cases`` write, and only inside
+the service's rules folder. Work runs in a worker thread under the service's time limit.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.responses import Response
 
 from ...authoring import drafts
 from ...engine.loaded import LoadedRuleSet
-from ...engine.loader import rules_root
-from ...model.errors import FactsError, RuleFileError, SpsRulesError
+from ...model.errors import FactsError
+from ..handlers import Service
+from ..problems import ApiProblem, documented
+from .common import ServiceDep, in_worker, json_response, object_body
 
 router = APIRouter(prefix="/v1/workbench", tags=["workbench"])
 
-PROBLEM = "application/problem+json"
-
-
-def rules_dir(request: Request) -> Path:
-    found = getattr(request.app.state, "workbench_rules", None)
-    return Path(found) if found is not None else rules_root()
-
-
-RulesDir = Annotated[Path, Depends(rules_dir)]
+M = TypeVar("M", bound=BaseModel)
+ERRORS = documented(400, 401, 403, 404, 409, 413, 415, 422, 503)
 
 
 class _Strict(BaseModel):
@@ -51,19 +46,6 @@ class DraftWithFacts(Draft):
 
 class NewCase(DraftWithFacts):
     case_name: str = Field(min_length=3, max_length=200, description="The name of the new test case.")
-
-
-class FindingOut(BaseModel):
-    severity: Literal["error", "warning"]
-    line: int
-    column: int
-    message: str
-    hint: str
-
-
-class CheckResult(BaseModel):
-    ok: bool
-    findings: list[FindingOut]
 
 
 class FileEntry(BaseModel):
@@ -177,122 +159,104 @@ class Saved(BaseModel):
     sha256: str
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"type": "about:blank", "title": title, "status": status, "detail": detail, **extra},
-                        status_code=status, media_type=PROBLEM)
+def _body(model: type[BaseModel], description: str) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "description": description,
+                            "content": {"application/json": {"schema": model.model_json_schema()}}}}
 
 
-def refused(exc: SpsRulesError) -> JSONResponse:
-    """A library error as problem+json: invalid drafts list their problems with line and column."""
-    if isinstance(exc, RuleFileError):
-        return problem(422, "Kladden er ugyldig", "kladden kan ikke indlæses; se problemerne",
-                       problems=[{"line": p.line, "column": p.column, "message": p.message, "hint": p.hint} for p in exc.problems])
-    if isinstance(exc, FactsError):
-        return problem(422, "Ugyldige oplysninger om borgeren", str(exc), errors=list(exc.errors))
-    status = exc.status if isinstance(exc, drafts.DraftError) else 400
-    return problem(status, "Afvist", str(exc))
+async def _read(request: Request, service: Service, model: type[M]) -> M:
+    data = await object_body(request, service, "the request")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problem = FactsError.from_validation(exc, source="request")
+        raise ApiProblem(422, "invalid-input", str(problem), errors=[dict(e) for e in problem.errors]) from None
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": text, "content": {PROBLEM: {}}}
-    for code, text in ((400, "Bad input"), (403, "Outside the rules folder"), (409, "Already released"),
-                       (422, "Invalid draft or facts"))
-}
+async def _run(service: Service, work: Callable[..., Any], *args: Any, status: int = 200) -> Response:
+    """Do the work in a worker thread; a refused draft operation answers with its own status (403, 409, ...)."""
+    try:
+        result = await in_worker(service, work, *args)
+    except drafts.DraftError as exc:
+        detail = str(exc).replace(str(service.rules), "rules")  # name no folder of this server
+        raise ApiProblem(exc.status, "draft-refused", detail) from None
+    return json_response(result, status=status)
 
 
-def _load(rules: Path, draft: Draft) -> LoadedRuleSet:
-    return drafts.load_draft(rules, draft.ruleset, draft.name, draft.text)
+def _load(service: Service, draft: Draft) -> LoadedRuleSet:
+    return drafts.load_draft(service.rules, draft.ruleset, draft.name, draft.text)
 
 
-@router.get("/rulesets", response_model=list[RuleSetFiles])
-def list_files(rules: RulesDir) -> Any:
+@router.get("/rulesets", response_model=None, responses={200: {"model": list[RuleSetFiles]}, **documented(401)})
+async def list_files(service: ServiceDep) -> Response:
     """Every rule-set folder with its version files and test-case files."""
-    return drafts.rulesets(rules)
+    return await _run(service, drafts.rulesets, service.rules)
 
 
-@router.get("/rulesets/{ruleset}/files/{name}", response_model=DraftText, responses=_ERRORS)
-def read_file(ruleset: str, name: str, rules: RulesDir) -> Any:
+@router.get("/rulesets/{ruleset}/files/{name}", response_model=None, responses={200: {"model": DraftText}, **ERRORS})
+async def read_file(ruleset: str, name: str, service: ServiceDep) -> Response:
     """The text of a version file, to start a draft from."""
-    try:
-        text = drafts.read_draft(rules, ruleset, name)
-    except SpsRulesError as exc:
-        return refused(exc)
-    return {"ruleset": ruleset, "name": name, "released": True, "text": text}
+    def work() -> dict[str, Any]:
+        return {"ruleset": ruleset, "name": name, "released": True, "text": drafts.read_draft(service.rules, ruleset, name)}
+    return await _run(service, work)
 
 
-@router.get("/rulesets/{ruleset}/presets", response_model=list[Preset], responses=_ERRORS)
-def presets(ruleset: str, rules: RulesDir) -> Any:
+@router.get("/rulesets/{ruleset}/presets", response_model=None, responses={200: {"model": list[Preset]}, **ERRORS})
+async def presets(ruleset: str, service: ServiceDep) -> Response:
     """The citizens of the rule set's test cases, as presets for the facts form."""
-    try:
-        return drafts.presets(rules, ruleset)
-    except SpsRulesError as exc:
-        return refused(exc)
+    return await _run(service, drafts.presets, service.rules, ruleset)
 
 
-@router.post("/check", response_model=CheckResult, responses=_ERRORS)
-def check(draft: Draft, rules: RulesDir) -> Any:
-    """Everything ``sps-rules validate`` would say of the draft, with line and column."""
-    try:
-        findings = drafts.check_draft(rules, draft.ruleset, draft.name, draft.text)
-    except SpsRulesError as exc:
-        return refused(exc)
-    return {"ok": not any(f.severity == "error" for f in findings),
-            "findings": [{"severity": f.severity, "line": f.problem.line, "column": f.problem.column,
-                          "message": f.problem.message, "hint": f.problem.hint} for f in findings]}
-
-
-@router.post("/sources", response_model=Sources, responses=_ERRORS)
-def sources(draft: Draft, rules: RulesDir) -> Any:
+@router.post("/sources", response_model=None, openapi_extra=_body(Draft, "A draft rule file."),
+             responses={200: {"model": Sources}, **ERRORS})
+async def sources(request: Request, service: ServiceDep) -> Response:
     """The draft's source texts in sentences, each with the rules citing it; and each rule's line and quote."""
-    try:
-        loaded = _load(rules, draft)
-    except SpsRulesError as exc:
-        return refused(exc)
-    return {"documents": drafts.source_sentences(loaded),
-            "rules": [{"id": r.rule.id, "line": r.line, "quote": r.rule.source.quote}
-                      for r in loaded.rules if r.origin == loaded.id]}
+    draft = await _read(request, service, Draft)
+
+    def work() -> dict[str, Any]:
+        loaded = _load(service, draft)
+        return {"documents": drafts.source_sentences(loaded),
+                "rules": [{"id": r.rule.id, "line": r.line, "quote": r.rule.source.quote}
+                          for r in loaded.rules if r.origin == loaded.id]}
+    return await _run(service, work)
 
 
-@router.post("/try", response_model=Tried, responses=_ERRORS)
-def try_citizen(body: DraftWithFacts, rules: RulesDir) -> Any:
+@router.post("/try", response_model=None, openapi_extra=_body(DraftWithFacts, "A draft rule file and citizen facts."),
+             responses={200: {"model": Tried}, **ERRORS})
+async def try_citizen(request: Request, service: ServiceDep) -> Response:
     """The draft's decision for one citizen, with Danish reasons and the draft line of each rule."""
-    try:
-        return drafts.try_citizen(_load(rules, body), body.facts)
-    except SpsRulesError as exc:
-        return refused(exc)
+    body = await _read(request, service, DraftWithFacts)
+    return await _run(service, lambda: drafts.try_citizen(_load(service, body), body.facts))
 
 
-@router.post("/test", response_model=TestRun, responses=_ERRORS)
-def run_tests(draft: Draft, rules: RulesDir) -> Any:
+@router.post("/test", response_model=None, openapi_extra=_body(Draft, "A draft rule file."),
+             responses={200: {"model": TestRun}, **ERRORS})
+async def run_tests(request: Request, service: ServiceDep) -> Response:
     """Run the rule set's test cases for the draft's version: pass/fail and coverage."""
-    try:
-        return drafts.run_cases(rules, _load(rules, draft))
-    except SpsRulesError as exc:
-        return refused(exc)
+    draft = await _read(request, service, Draft)
+    return await _run(service, lambda: drafts.run_cases(service.rules, _load(service, draft)))
 
 
-@router.post("/cases", response_model=AddedCase, status_code=201, responses=_ERRORS)
-def add_case(body: NewCase, rules: RulesDir) -> Any:
+@router.post("/cases", response_model=None, status_code=201, openapi_extra=_body(NewCase, "A draft, a citizen and a case name."),
+             responses={201: {"model": AddedCase}, **ERRORS})
+async def add_case(request: Request, service: ServiceDep) -> Response:
     """Add the citizen as a test case (tests/workbench.yaml), expecting the draft's decision."""
-    try:
-        return drafts.add_case(rules, _load(rules, body), body.case_name, body.facts)
-    except SpsRulesError as exc:
-        return refused(exc)
+    body = await _read(request, service, NewCase)
+    return await _run(service, lambda: drafts.add_case(service.rules, _load(service, body), body.case_name, body.facts),
+                      status=201)
 
 
-@router.post("/effect", response_model=Effect, responses=_ERRORS)
-def effect(draft: Draft, rules: RulesDir) -> Any:
+@router.post("/effect", response_model=None, openapi_extra=_body(Draft, "A draft rule file."),
+             responses={200: {"model": Effect}, **ERRORS})
+async def effect(request: Request, service: ServiceDep) -> Response:
     """The draft against the released version: changed rules, and outcome changes citizen by citizen."""
-    try:
-        return drafts.effect(rules, _load(rules, draft))
-    except SpsRulesError as exc:
-        return refused(exc)
+    draft = await _read(request, service, Draft)
+    return await _run(service, lambda: drafts.effect(service.rules, _load(service, draft)))
 
 
-@router.post("/save", response_model=Saved, status_code=201, responses=_ERRORS)
-def save(draft: Draft, rules: RulesDir) -> Any:
+@router.post("/save", response_model=None, status_code=201, openapi_extra=_body(Draft, "A draft rule file."),
+             responses={201: {"model": Saved}, **ERRORS})
+async def save(request: Request, service: ServiceDep) -> Response:
     """Save the draft as a new version file in its rule set's folder; never over a released version."""
-    try:
-        return drafts.save_draft(rules, draft.ruleset, draft.name, draft.text)
-    except SpsRulesError as exc:
-        return refused(exc)
+    draft = await _read(request, service, Draft)
+    return await _run(service, drafts.save_draft, service.rules, draft.ruleset, draft.name, draft.text, status=201)
