@@ -320,7 +320,7 @@ def save_draft(rules_dir: Path, ruleset: str, name: str, text: str) -> dict[str,
         if _overlaps(v, loaded):
             raise DraftError(f"kladden gælder fra {loaded.header.valid_from} til {loaded.header.valid_to or 'indtil videre'} og "
                              f"overlapper version {v.version} ({v.header.valid_from} til {v.header.valid_to or 'indtil videre'}); "
-                             "ret valid_from/valid_to, så versionerne ikke overlapper")
+                             "ret valid_from/valid_to, så versionerne ikke overlapper", status=409)
     target.parent.mkdir(exist_ok=True)
     tmp = _temp_beside(target, text)
     try:

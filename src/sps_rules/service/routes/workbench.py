@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from ...authoring import drafts
 from ...engine.loaded import LoadedRuleSet
-from ...model.errors import FactsError
+from ...model.errors import FactsError, RuleFileError
 from ..handlers import Service
 from ..problems import ApiProblem, documented
 from .common import ServiceDep, in_worker, json_response, object_body
@@ -178,9 +178,16 @@ async def _run(service: Service, work: Callable[..., Any], *args: Any, status: i
     try:
         result = await in_worker(service, work, *args)
     except drafts.DraftError as exc:
-        detail = str(exc).replace(str(service.rules), "rules")  # name no folder of this server
-        raise ApiProblem(exc.status, "draft-refused", detail) from None
+        raise ApiProblem(exc.status, "draft-refused", _hide(service, str(exc))) from None
+    except RuleFileError as exc:
+        problems = [{**p.as_dict(), "file": service._relative(p.file)} for p in exc.problems]
+        raise ApiProblem(422, "invalid-rule-file", _hide(service, str(exc)).replace("\n", "; "), problems=problems) from None
     return json_response(result, status=status)
+
+
+def _hide(service: Service, text: str) -> str:
+    """A message naming no folder of this server: the rules folder reads ``rules``."""
+    return text.replace(str(service.rules.resolve()), "rules").replace(str(service.rules), "rules")
 
 
 def _load(service: Service, draft: Draft) -> LoadedRuleSet:
