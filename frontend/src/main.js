@@ -36,7 +36,10 @@ async function api(path, body) {
   return data;
 }
 
-const draft = () => ({ ruleset: state.ruleset, name: $("save-name").value.trim() || state.file, text: view.state.doc.toString() });
+// The draft stands where it would be saved; a name that could not be saved is checked as <ruleset>-kladde.yaml.
+const SAVE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}\.yaml$/;
+const draftName = () => { const n = $("save-name").value.trim(); return SAVE_NAME.test(n) && !n.includes("..") ? n : `${state.ruleset}-kladde.yaml`; };
+const draft = () => ({ ruleset: state.ruleset, name: draftName(), text: view.state.doc.toString() });
 
 function status(text, isError = false) {
   $("status").textContent = text;
@@ -80,7 +83,7 @@ async function validateDraft(v) {
       f.line ? `linje ${f.line}:${f.column}` : "filen"),
     `: ${f.severity === "warning" ? "advarsel: " : ""}${problemText(f)}`)));
   if (!result.findings.length) list.replaceChildren(el("li", { text: "Ingen problemer: kladden er gyldig." }));
-  refreshSources();
+  if (result.ok) refreshSources(); // an invalid draft keeps the last good view of its source
   return result.findings.map((f) => {
     const line = doc.line(Math.min(Math.max(f.line, 1), doc.lines));
     const from = f.line ? Math.min(line.from + Math.max(f.column - 1, 0), line.to) : 0;
@@ -247,8 +250,8 @@ async function addCase() {
   if (name.length < 3) { status("Giv testtilfældet et navn på mindst 3 tegn.", true); $("case-name").focus(); return; }
   try {
     const r = await api("/v1/workbench/cases", { ...draft(), case_name: name, facts: state.factsForm.get() });
-    status(`Testtilfældet «${name}» er tilføjet til ${r.file}.`);
     await runTests();
+    status(`Testtilfældet «${name}» er tilføjet til ${r.file}.`);
   } catch (err) {
     status(`Testtilfældet blev ikke tilføjet: ${err.message}`, true);
   }
@@ -284,7 +287,7 @@ async function runEffect() {
 
 async function save() {
   try {
-    const r = await api("/v1/workbench/save", draft());
+    const r = await api("/v1/workbench/save", { ...draft(), name: $("save-name").value.trim() });
     status(`Gemt som ${r.file} (version ${r.version}).`);
     await loadRulesets(state.ruleset);
   } catch (err) {
