@@ -28,6 +28,16 @@ export const LABELS = {
   community_life: "Samfundsliv",
 };
 
+// Danish help under a field; the schema's own descriptions are English, for developers.
+const HINTS = {
+  assessment_date: "Dagen for vurderingen. Den vælger regelsættets version, og alderen regnes på den.",
+  resident_municipality: "Kommunens kortnavn, fx roskilde, gentofte, faaborg_midtfyn.",
+  function_levels: "0 ingen, 1 let, 2 moderat, 3 svær, 4 fuldstændig nedsat funktionsevne; tomt er ikke vurderet.",
+  support_need_level: "0 intet, 1 let, 2 moderat, 3 højt, 4 fuldstændigt støttebehov.",
+  need_met_by_less_intrusive_offer: "Fx af kommunens åbne tilbud.",
+  decision_notified_date: "Den dag borgeren modtog afgørelsen (klagefristen regnes herfra).",
+};
+
 let counter = 0;
 
 function resolve(schema, node) {
@@ -67,7 +77,7 @@ function labelled(name, control, hint) {
 function field(schema, name, prop, required) {
   const { node } = variant(schema, prop);
   const id = `f-${name}-${++counter}`;
-  const hint = prop.description || node.description || "";
+  const hint = HINTS[name] || "";
   if (node.type === "string" && node.format === "date") {
     const input = el("input", { type: "date", id, name });
     if (required) input.required = true;

@@ -190,7 +190,7 @@ function renderDecision(data) {
   const d = data.decision;
   const lines = data.rule_lines;
   const cite = (src) => el("q", { text: src.quote });
-  $("decision").replaceChildren(
+  $("decision").replaceChildren(...[
     el("p", {}, el("span", { class: `badge ${d.eligibility}`, text: da(d.eligibility) }),
       ` ${d.ruleset.id}@${d.ruleset.version}, vurderet ${d.assessment_date}`),
     d.missing_facts.length ? el("p", { text: `Manglende oplysninger: ${d.missing_facts.join(", ")}` }) : null,
@@ -205,7 +205,7 @@ function renderDecision(data) {
       el("tbody", {}, ...d.trace.map((t) => el("tr", { class: t.fired ? "fired" : "" },
         el("td", {}, ruleLink(t.rule_id, lines)), el("td", { text: t.origin }), el("td", { text: da(t.result) }),
         el("td", { text: t.fired ? "ja" : "nej" }))))),
-  );
+  ].filter(Boolean));
 }
 
 async function evaluateCitizen() {
@@ -226,7 +226,7 @@ async function runTests() {
   try {
     const r = await api("/v1/workbench/test", draft());
     const c = r.coverage;
-    $("tests").replaceChildren(
+    $("tests").replaceChildren(...[
       el("p", { class: "summary", text: `${r.passed} bestået, ${r.failed} fejlet, ${r.not_applicable} gælder en anden version` }),
       el("table", {}, el("thead", {}, el("tr", {}, ...["Resultat", "Testtilfælde", "Fil", "Afvigelser"].map((h) => el("th", { scope: "col", text: h })))),
         el("tbody", {}, ...r.cases.map((x) => el("tr", {},
@@ -237,7 +237,7 @@ async function runTests() {
       el("p", { text: `${c.rules_total - c.rules_unexercised.length} af ${c.rules_total} regler afprøves af mindst ét testtilfælde.` }),
       list("Regler uden testtilfælde", c.rules_unexercised, (id) => [id]) || el("p", { text: "Alle regler afprøves." }),
       list("Beslutningsrelevante sætninger, ingen regel citerer", c.uncited_relevant, (s) => [s]),
-    );
+    ].filter(Boolean));
     status(r.failed ? `${r.failed} testtilfælde fejlede.` : "Alle relevante testtilfælde bestod.", r.failed > 0);
   } catch (err) {
     $("tests").replaceChildren(el("p", { text: err.message }));
@@ -264,7 +264,7 @@ async function runEffect() {
   try {
     const r = await api("/v1/workbench/effect", draft());
     const sign = { added: "tilføjet", removed: "fjernet", changed: "ændret" };
-    $("effect").replaceChildren(
+    $("effect").replaceChildren(...[
       el("p", { text: `${r.old} → ${r.new}` }),
       list("Metadata", r.header, (h) => [h]),
       list("Ændrede regler", r.rules, (c) => [c.line ? ruleLink(c.rule_id, { [c.rule_id]: c.line }) : c.rule_id,
@@ -275,7 +275,7 @@ async function runEffect() {
           el("td", { text: i ? "" : `#${c.citizen}` }), el("td", { text: k }),
           el("td", { text: Array.isArray(a) ? a.join(", ") || "–" : da(a) }),
           el("td", { text: Array.isArray(b) ? b.join(", ") || "–" : da(b) })))))) : null,
-    );
+    ].filter(Boolean));
     status(`${r.changed} af ${r.population} eksempelborgere får en anden afgørelse.`);
   } catch (err) {
     $("effect").replaceChildren(el("p", { text: err.message }));

@@ -130,6 +130,7 @@ def rule_lines(loaded: LoadedRuleSet) -> dict[str, int]:
 
 # --- the source text beside it -------------------------------------------------------------------
 
+_BLOCK_TAGS = re.compile(r"<(?:/?(?:p|li|ul|ol|div|h[1-6]|tr|td|table|section)|br)\b[^>]{0,400}>", re.IGNORECASE)
 _PARTS = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ\"«(•])|\n+|(?=[•\uf0b7])")
 
 
@@ -146,14 +147,14 @@ def source_sentences(loaded: LoadedRuleSet) -> list[dict[str, Any]]:
             continue
         quotes = [(r.rule.id, fold(r.rule.source.quote)) for r in own if r.document.file == doc.file]
         items = []
-        for part in _PARTS.split(doc.text):
-            text = part.strip()
+        for part in _PARTS.split(_BLOCK_TAGS.sub("\n", doc.text)):
+            folded = fold(part)
+            text = folded.lstrip("•").strip() if folded.startswith("•") else folded
             if not text:
                 continue
-            folded = fold(text)
             cited = [rid for rid, q in quotes if folded and (q in folded or folded in q)] if len(folded) >= 25 else []
             items.append({
-                "text": text, "sentence": len(folded) >= 25, "rules": cited,
+                "text": text, "sentence": len(folded) >= 25, "rules": cited,  # text: tags and bullets folded away
                 "relevant": len(folded) >= 25 and any(k in folded.lower() for k in _RELEVANT),
             })
         out.append({"id": doc.id, "title": doc.title, "sentences": items})
