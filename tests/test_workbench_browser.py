@@ -147,6 +147,17 @@ def test_the_page_loads_with_the_source_beside_the_draft_and_keys_work(page: Pag
     expect(page.locator("#panel-edit")).to_be_hidden()
     page.keyboard.press("End")
     expect(page.locator("#panel-effect")).to_be_visible()
+    # completion and hover come from the rule-file schema
+    page.keyboard.press("Home")
+    line_at(page, "legal_reference: Serviceloven § 85")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Backspace")
+    page.keyboard.type("interp")
+    page.keyboard.press("Control+Space")
+    expect(page.locator(".cm-tooltip-autocomplete")).to_contain_text("interpretation")
+    page.keyboard.press("Escape")
+    page.locator(".cm-line", has_text="at_least: 18").first.locator("text=at_least").hover()
+    expect(page.locator(".cm-schema-hover")).to_contain_text("at_least")
 
 
 def test_an_error_gets_a_marker_on_its_line_and_fixing_it_clears_it(page: Page) -> None:
