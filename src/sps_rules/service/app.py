@@ -7,6 +7,7 @@ errors become RFC 9457 problems in ``problems``; ``access`` checks API keys and 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # compile the rule sets in the background: the port opens at once, the first decisions need not wait
+        threading.Thread(target=service.warm, name="sps-rules-warm", daemon=True).start()
         try:
             yield
         finally:

@@ -8,6 +8,7 @@ strict reader is a one-line change.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -32,6 +33,13 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text[:20]} is Infinity, not a JSON number")
+    return value
 
 
 def _integer(text: str) -> int:
@@ -67,6 +75,9 @@ def _depth(raw: bytes, limit: int) -> int:
     return deepest
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_constant=_constant, parse_int=_integer, parse_float=_float)
+
+
 def parse_json(raw: bytes, *, max_depth: int) -> Any:
     """JSON data from a request body, or an ApiProblem (400) naming line and column."""
     if _depth(raw, max_depth) > max_depth:
@@ -76,7 +87,7 @@ def parse_json(raw: bytes, *, max_depth: int) -> Any:
     except UnicodeDecodeError:
         raise ApiProblem(400, "invalid-json", "the body is not UTF-8 text") from None
     try:
-        return json.loads(text, object_pairs_hook=_object, parse_constant=_constant, parse_int=_integer)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise ApiProblem(400, "invalid-json", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except _Duplicate as exc:

@@ -6,27 +6,31 @@ Each returns JSON-ready data (or bytes) and raises ``SpsRulesError`` or ``ApiPro
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from ..audit.explain import render
-from ..audit.records import DecisionRecord, make_record, read_record, replay
+from ..audit.records import DecisionRecord, ReplayResult, make_record, read_record, replay
 from ..audit.whynot import analyse
-from ..engine.evaluator import RuleSet, coerce_facts
-from ..engine.loader import rules_root
-from ..engine.registry import list_rulesets, load_ruleset, load_ruleset_version
+from ..engine.evaluator import RuleSet
+from ..engine.loader import rules_root, versions
+from ..engine.registry import list_rulesets, load_ruleset, load_ruleset_version, ruleset_for
 from ..model.decision import Decision, RuleSetRef
-from ..model.errors import RuleSetNotFound
+from ..model.errors import FactsError, RecordError, RuleSetNotFound
+from ..model.facts import CitizenFacts
 from .problems import ApiProblem
 from .settings import Settings
 from .store import RecordStore, SQLiteStore, StoreError
 
+logger = logging.getLogger("sps_rules.service")
 _REFS = TypeAdapter(list[RuleSetRef])
 DRAFT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.ya?ml$")
 
@@ -47,6 +51,8 @@ class Service:
         self.settings = settings
         self.root: Path | None = settings.rules_dir.resolve() if settings.rules_dir is not None else None
         self.store: RecordStore | None = SQLiteStore(settings.record_store) if settings.record_store is not None else None
+        self._versions: dict[str, tuple[RuleSet, ...]] = {}
+        self._lock = threading.Lock()
 
     def close(self) -> None:
         if self.store is not None:
@@ -62,7 +68,38 @@ class Service:
         refs: list[dict[str, Any]] = _REFS.dump_python([rs.ref for rs in list_rulesets(self.root)], mode="json")
         return refs
 
+    def versions(self, municipality: str) -> tuple[RuleSet, ...]:
+        """Every version of a rule set, loaded once per process (restart the service to serve new rule files).
+
+        Raises RuleSetNotFound (404) for a rule set this service does not have.
+        """
+        found = self._versions.get(municipality)
+        if found is None:
+            found = tuple(ruleset_for(v) for v in versions(municipality, self.root))
+            with self._lock:
+                self._versions[municipality] = found
+        return found
+
+    def warm(self) -> None:
+        """Load and compile every rule set now (a broken one is logged, and answers its own error when asked)."""
+        from ..engine.loader import ruleset_ids
+        from ..model.errors import SpsRulesError
+
+        for rid in ruleset_ids(self.rules):
+            try:
+                self.versions(rid)
+            except SpsRulesError as exc:
+                logger.warning("rule set %s cannot be served: %s", rid, str(exc).splitlines()[0])
+
+    def known(self, municipality: str) -> None:
+        """RuleSetNotFound (404) for an unknown rule set, before any facts are read."""
+        self.versions(municipality)
+
     def ruleset(self, municipality: str, version: str | None, on: date) -> RuleSet:
+        for candidate in self.versions(municipality):
+            if candidate.version == version if version is not None else candidate.loaded.covers(on):
+                return candidate
+        # none: the library's own lookup raises its error, naming the versions there are
         if version is not None:
             return load_ruleset_version(municipality, version, root=self.root)
         return load_ruleset(municipality, on, root=self.root)
@@ -71,7 +108,8 @@ class Service:
 
     def evaluate(self, municipality: str, facts: dict[str, Any], *, version: str | None = None,
                  explain: str | None = None) -> Evaluated:
-        citizen = coerce_facts(facts)
+        self.known(municipality)
+        citizen = strict_facts(facts)
         ruleset = self.ruleset(municipality, version, citizen.assessment_date)
         record_id = None
         if self.store is not None:
@@ -90,14 +128,15 @@ class Service:
         return Evaluated(body, ruleset, record_id)
 
     def why_not(self, municipality: str, facts: dict[str, Any], *, version: str | None = None) -> tuple[dict[str, Any], RuleSet]:
-        citizen = coerce_facts(facts)
+        self.known(municipality)
+        citizen = strict_facts(facts)
         ruleset = self.ruleset(municipality, version, citizen.assessment_date)
         if version is not None:
             ruleset.evaluate(citizen)  # the date must lie within the pinned version, as for evaluate
         return asdict(analyse(ruleset, citizen)), ruleset
 
-    def replay(self, raw: bytes) -> dict[str, Any]:
-        return _replayed(replay(read_record(raw), root=self.root))
+    def replay(self, data: dict[str, Any]) -> tuple[dict[str, Any], RuleSetRef | None]:
+        return _replayed(replay(strict_record(data), root=self.root))
 
     # --- the decision log ------------------------------------------------------------------
 
@@ -115,7 +154,7 @@ class Service:
             raise ApiProblem(404, "record-not-found", f"no decision record {record_id} in the decision log")
         return read_record(entry.record_json.encode("utf-8"))
 
-    def replay_stored(self, record_id: int) -> dict[str, Any]:
+    def replay_stored(self, record_id: int) -> tuple[dict[str, Any], RuleSetRef | None]:
         return _replayed(replay(self.record(record_id), root=self.root))
 
     # --- authoring -------------------------------------------------------------------------
@@ -153,9 +192,7 @@ class Service:
 
     def test(self, municipality: str) -> dict[str, Any]:
         from ..authoring.testcases import coverage, run_all
-        from ..engine.loader import version_files
-
-        version_files(municipality, self.rules)  # 404 for an unknown rule set
+        self.known(municipality)
         results = run_all(self.rules, municipality)
         failed = [r for r in results if not r.passed]
         return {
@@ -168,7 +205,7 @@ class Service:
     def compare(self, facts: dict[str, Any], on: list[date]) -> list[dict[str, Any]]:
         from ..authoring.compare import compare
 
-        return [asdict(c) for c in compare(facts, on=on or None, root=self.root)]
+        return [asdict(c) for c in compare(strict_facts(facts), on=on or None, root=self.root)]
 
     def diff(self, municipality: str, old: str, new: str, n: int, seed: int) -> dict[str, Any]:
         from ..authoring.diff import diff_rulesets
@@ -181,10 +218,30 @@ class Service:
         return result
 
 
-def _replayed(result: Any) -> dict[str, Any]:
+def strict_facts(facts: dict[str, Any]) -> CitizenFacts:
+    """Citizen facts of exactly the declared JSON types (no number for a date, no text for a number)."""
+    try:
+        return CitizenFacts.model_validate_json(orjson.dumps(facts), strict=True)
+    except ValidationError as exc:
+        raise FactsError.from_validation(exc) from None
+
+
+def strict_record(data: dict[str, Any]) -> DecisionRecord:
+    """A decision record of exactly the declared JSON types; RecordError names the first problem."""
+    try:
+        return DecisionRecord.model_validate_json(orjson.dumps(data), strict=True)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise RecordError(f"record: invalid decision record: {where}: {first['msg']}{more}") from None
+
+
+def _replayed(result: ReplayResult) -> tuple[dict[str, Any], RuleSetRef | None]:
+    """The replay as JSON, and the rule-set version that made the replayed decision (None if none was made)."""
     return {
         "reproduced": result.reproduced,
         "problems": list(result.problems),
         "differences": [{"path": d.path, "recorded": d.recorded, "replayed": d.replayed} for d in result.differences],
         "report": result.report(),
-    }
+    }, result.decision.ruleset if result.decision is not None else None

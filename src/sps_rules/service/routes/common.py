@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 
 from ...engine.evaluator import RuleSet
+from ...model.decision import RuleSetRef
 from ...version import __version__
 from ..body import read_json, read_object
 from ..handlers import Service
@@ -20,7 +21,8 @@ from ..problems import ApiProblem
 T = TypeVar("T")
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
+    """The app's service state (async, so FastAPI calls it on the loop rather than in a worker thread)."""
     service: Service = request.app.state.service
     return service
 
@@ -46,8 +48,10 @@ async def object_body(request: Request, service: Service, what: str) -> dict[str
     return await read_object(request, limit=service.settings.max_body_bytes, max_depth=service.settings.max_depth, what=what)
 
 
-def ruleset_headers(ruleset: RuleSet) -> dict[str, str]:
+def ruleset_headers(ruleset: RuleSet | RuleSetRef | None) -> dict[str, str]:
     """The headers of every decision response: the engine and the exact rule-set version."""
+    if ruleset is None:
+        return {"SPS-Engine-Version": __version__}
     return {
         "SPS-Engine-Version": __version__,
         "SPS-Ruleset-Id": ruleset.id,

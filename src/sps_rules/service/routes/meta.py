@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+
+import orjson
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -14,6 +17,11 @@ from ..schemas import Health
 from .common import ServiceDep, in_worker, json_response
 
 router = APIRouter()
+
+
+@cache
+def _schema(what: str) -> bytes:
+    return orjson.dumps(CitizenFacts.model_json_schema() if what == "facts" else rule_file_json_schema())
 
 
 @router.get("/healthz", tags=["meta"], response_model=None, responses={200: {"model": Health}})
@@ -31,10 +39,10 @@ _schema_response: dict[int | str, dict[str, Any]] = {200: {"content": {"applicat
 @router.get("/v1/schemas/facts", tags=["schemas"], response_model=None, responses=_schema_response)
 async def facts_schema() -> Response:
     """The JSON Schema of citizen facts (the body of evaluate, why-not and compare)."""
-    return json_response(CitizenFacts.model_json_schema())
+    return Response(_schema("facts"), media_type="application/json")
 
 
 @router.get("/v1/schemas/ruleset", tags=["schemas"], response_model=None, responses=_schema_response)
 async def ruleset_schema() -> Response:
     """The JSON Schema of a rule file."""
-    return json_response(rule_file_json_schema())
+    return Response(_schema("ruleset"), media_type="application/json")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from ..problems import documented
 from ..schemas import ReplayOut, StoredRecord, body
-from .common import ServiceDep, in_worker, json_body, json_response
+from .common import DECISION_HEADERS, ServiceDep, in_worker, json_response, object_body, ruleset_headers
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
@@ -18,11 +17,12 @@ RecordId = Annotated[int, Path(ge=1, le=2**62, description="The record's place i
 
 
 @router.post("/replay", response_model=None, openapi_extra=body("DecisionRecord", "A decision record."),
-             responses={200: {"model": ReplayOut}, **documented(400, 401, 413, 415, 422, 503)})
+             responses={200: {"model": ReplayOut, "headers": DECISION_HEADERS}, **documented(400, 401, 413, 415, 422, 503)})
 async def replay(request: Request, service: ServiceDep) -> Response:
     """Re-evaluate a record with exactly the rule-set version it names: reproduced, or what differs field by field."""
-    data = await json_body(request, service)
-    return json_response(await in_worker(service, service.replay, orjson.dumps(data)))
+    data = await object_body(request, service, "a decision record")
+    result, ruleset = await in_worker(service, service.replay, data)
+    return json_response(result, headers=ruleset_headers(ruleset))
 
 
 @router.get("/records/{record_id}", response_model=None,
@@ -34,7 +34,8 @@ async def get_record(record_id: RecordId, service: ServiceDep) -> Response:
 
 
 @router.post("/records/{record_id}/replay", response_model=None,
-             responses={200: {"model": ReplayOut}, **documented(401, 404, 422, 503)})
+             responses={200: {"model": ReplayOut, "headers": DECISION_HEADERS}, **documented(401, 404, 422, 503)})
 async def replay_record(record_id: RecordId, service: ServiceDep) -> Response:
     """Replay one record from the decision log."""
-    return json_response(await in_worker(service, service.replay_stored, record_id))
+    result, ruleset = await in_worker(service, service.replay_stored, record_id)
+    return json_response(result, headers=ruleset_headers(ruleset))
