@@ -29,6 +29,7 @@ from ..model.decision import Decision
 from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound
 from ..model.facts import fact_values
 from ..model.io import read_bounded
+from ..model.jsonio import loads_strict
 from ..version import __version__
 
 RECORD_SCHEMA_VERSION: Literal["1"] = "1"
@@ -106,10 +107,7 @@ def _as_given(facts: FactsInput) -> dict[str, Any]:
     if isinstance(facts, Path):
         facts = read_bounded(facts, MAX_FACTS_BYTES, what="facts file", error=FactsError)
     if isinstance(facts, (str, bytes)):
-        try:
-            data = json.loads(facts)
-        except json.JSONDecodeError as exc:
-            raise FactsError(f"invalid JSON: {exc.msg}") from None
+        data = loads_strict(facts, what="facts", max_bytes=MAX_FACTS_BYTES, error=FactsError)
     elif isinstance(facts, BaseModel):
         data = facts.model_dump(mode="json", exclude_none=True)
     else:
@@ -136,18 +134,10 @@ def read_record(source: Path | str | bytes) -> DecisionRecord:
     name = "record"
     if isinstance(source, (str, Path)):
         name = str(source)
-        try:
-            raw = Path(source).read_bytes()
-        except OSError as exc:
-            raise RecordError(f"{name}: cannot read the record: {exc.strerror}") from None
+        raw = read_bounded(source, MAX_RECORD_BYTES, what="record", error=RecordError)
     else:
         raw = source
-    if len(raw) > MAX_RECORD_BYTES:
-        raise RecordError(f"{name}: the record is larger than {MAX_RECORD_BYTES:,} bytes")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecordError(f"{name}: not a JSON decision record ({exc})") from None
+    data = loads_strict(raw, what=name, max_bytes=MAX_RECORD_BYTES, error=RecordError)
     try:
         return DecisionRecord.model_validate(data)
     except ValidationError as exc:

@@ -16,9 +16,11 @@ from ..audit.records import make_record, read_record
 from ..audit.records import replay as replay_record
 from ..model.errors import FactsError, RecordError, RuleFileError, SpsRulesError
 from ..model.facts import CitizenFacts
+from ..model.io import write_atomic
 from ..model.schema import rule_file_json_schema
 from .base import fail as _fail
 from .base import main
+from .base import output_or_fail as _output_or_fail
 from .base import read_facts as _read_facts
 
 
@@ -30,13 +32,15 @@ from .base import read_facts as _read_facts
               help="Also write a self-contained, hashed decision record to this file.")
 def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None) -> None:
     """Evaluate one citizen's FACTS against MUNICIPALITY's rule set."""
+    if record_file:
+        _output_or_fail(record_file, facts)
     name, data = _read_facts(facts)
     try:
         decision = evaluate_facts(municipality, data)
         if record_file:
             citizen_date = decision.assessment_date
             record = make_record(load_ruleset(municipality, citizen_date), data)
-            Path(record_file).write_text(record.to_json(), encoding="utf-8")
+            write_atomic(record_file, record.to_json())
     except FactsError as exc:
         _fail(f"{name}: {str(exc).split(': ', 1)[1]}")
     except RuleFileError as exc:
