@@ -37,7 +37,7 @@ class Draft(_Strict):
 
     ruleset: str = Field(max_length=64, examples=["roskilde"])
     name: str = Field(max_length=100, examples=["roskilde-2027-01.yaml"])
-    text: str = Field(max_length=drafts.MAX_DRAFT_BYTES)
+    text: str = Field(description="The rule file's YAML text (the service's body limit bounds it).")
 
 
 class DraftWithFacts(Draft):
