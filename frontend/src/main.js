@@ -18,6 +18,8 @@ const STATUS_DA = {
   true: "sand", false: "falsk",
 };
 const da = (v) => STATUS_DA[v] || v;
+const ASPECTS = { eligibility: "Målgruppe", support_forms: "Støtteformer", exclusions: "Udelukket", referrals: "Henvisninger",
+  deadlines: "Frister" };
 
 const state = { index: null, factsForm: null, sources: null, ruleset: "", file: "", checking: 0 };
 
@@ -272,7 +274,9 @@ async function runEffect() {
       el("h3", { text: `Virkning på ${r.population} eksempelborgere (seed ${r.seed}): ${r.changed} afgørelser ændres` }),
       r.citizens.length ? el("table", {}, el("thead", {}, el("tr", {}, ...["Borger", "Hvad ændres", "Før", "Efter"].map((h) => el("th", { scope: "col", text: h })))),
         el("tbody", {}, ...r.citizens.flatMap((c) => Object.entries(c.differs).map(([k, [a, b]], i) => el("tr", {},
-          el("td", { text: i ? "" : `#${c.citizen}` }), el("td", { text: k }),
+          el("td", {}, i ? "" : el("details", {}, el("summary", { text: `#${c.citizen}` }),
+            el("code", { class: "facts", text: JSON.stringify(c.facts, null, 1) }))),
+          el("td", { text: ASPECTS[k] || k }),
           el("td", { text: Array.isArray(a) ? a.join(", ") || "–" : da(a) }),
           el("td", { text: Array.isArray(b) ? b.join(", ") || "–" : da(b) })))))) : null,
     ].filter(Boolean));
