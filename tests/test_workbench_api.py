@@ -169,9 +169,11 @@ def test_a_save_never_replaces_a_released_version(client: TestClient, rules: Pat
     assert over.status_code == 409 and "frigivet" in over.json()["detail"]
     same_version = client.post("/v1/workbench/save", json=draft(rules, None, "roskilde-kopi.yaml"))
     assert same_version.status_code == 409 and "2020-01" in same_version.json()["detail"]
-    overlapping = client.post("/v1/workbench/save", json=draft(rules, new_version(rules), "roskilde-2027-01.yaml"))
-    assert overlapping.status_code == 409 and "overlapper" in overlapping.json()["detail"]
-    assert released(rules) == before and not (rules / "roskilde" / "roskilde-kopi.yaml").exists()
+    same_start = released(rules).replace('version: "2020-01"', 'version: "2020-02"')  # starts the day 2020-01 starts
+    overlapping = client.post("/v1/workbench/save", json=draft(rules, same_start, "roskilde-2020-02.yaml"))
+    assert overlapping.status_code == 409 and "passer ikke ind" in overlapping.json()["detail"]
+    assert released(rules) == before
+    assert sorted(p.name for p in (rules / "roskilde").glob("*.yaml")) == [ROSKILDE]
 
 
 def test_a_version_in_releases_lock_is_not_saved(client: TestClient, rules: Path) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -318,10 +317,6 @@ def save_draft(rules_dir: Path, ruleset: str, name: str, text: str) -> dict[str,
     for v in versions(ruleset, rules_dir.resolve()):
         if v.version == loaded.version:
             raise DraftError(f"version {v.version} findes allerede i {v.path.name}; giv kladden et nyt versionsnummer", status=409)
-        if _overlaps(v, loaded):
-            raise DraftError(f"kladden gælder fra {loaded.header.valid_from} til {loaded.header.valid_to or 'indtil videre'} og "
-                             f"overlapper version {v.version} ({v.header.valid_from} til {v.header.valid_to or 'indtil videre'}); "
-                             "ret valid_from/valid_to, så versionerne ikke overlapper", status=409)
     target.parent.mkdir(exist_ok=True)
     tmp = _temp_beside(target, text)
     try:
@@ -330,12 +325,13 @@ def save_draft(rules_dir: Path, ruleset: str, name: str, text: str) -> dict[str,
         raise DraftError(f"{name} findes allerede; gem kladden under et nyt filnavn", status=409) from None
     finally:
         tmp.unlink(missing_ok=True)
+    try:
+        versions(ruleset, rules_dir.resolve())  # the folder's versions must still fit together (dates, numbers)
+    except (RuleFileError, SpsRulesError) as exc:
+        target.unlink()
+        detail = "; ".join(p.message for p in exc.problems) if isinstance(exc, RuleFileError) else str(exc)
+        raise DraftError(f"kladden passer ikke ind blandt regelsættets versioner og er ikke gemt: {detail}", status=409) from None
     return {"file": f"{ruleset}/{name}", "version": loaded.version, "sha256": loaded.sha256}
-
-
-def _overlaps(a: LoadedRuleSet, b: LoadedRuleSet) -> bool:
-    end_a, end_b = a.header.valid_to or date.max, b.header.valid_to or date.max
-    return a.header.valid_from <= end_b and b.header.valid_from <= end_a
 
 
 def _temp_beside(target: Path, text: str) -> Path:
