@@ -20,6 +20,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
 
 import sps_rules
 from sps_rules.model.population import citizens
@@ -103,6 +107,51 @@ def library_figure(people: list[dict[str, object]], n: int) -> list[float]:
     return times
 
 
+def app_figure(raws: list[bytes], n: int, *, inline: bool = False) -> list[float]:
+    """The app called directly as ASGI (no socket, no HTTP parsing): the service's own cost per decision.
+
+    With ``inline``, the hand-off to a worker thread is replaced by a plain call (in this process
+    only, never in the service), to show what that hand-off costs on this machine.
+    """
+    from sps_rules.service import create_app
+
+    if inline:
+        async def run_sync(work: Any, *args: Any, **_: Any) -> Any:
+            return work(*args)
+
+        anyio.to_thread.run_sync = run_sync  # type: ignore[assignment]
+    app = create_app()
+    path = f"/v1/rulesets/{MUNICIPALITY}/evaluate"
+
+    async def call(body: bytes) -> None:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+                 "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "state": {},
+                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                 "client": (HOST, 1), "server": (HOST, 80)}
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict[str, object]:
+            return messages.pop() if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.start" and message["status"] != 200:
+                raise SystemExit(f"unexpected status {message['status']}")
+
+        await app(scope, receive, send)
+
+    async def run() -> list[float]:
+        for body in raws[:200]:
+            await call(body)
+        times = []
+        for i in range(n):
+            start = time.perf_counter()
+            await call(raws[i % len(raws)])
+            times.append(time.perf_counter() - start)
+        return times
+
+    return asyncio.run(run())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000, help="requests per concurrency level (max)")
@@ -117,6 +166,13 @@ def main() -> None:
     lib = library_figure(people, args.requests)
     lib_p50 = pct(lib, 0.5)
     print(f"in-process library: p50 {lib_p50:.3f} ms  p99 {pct(lib, 0.99):.3f} ms  ({len(lib) / sum(lib):,.0f} decisions/s, one thread)")
+
+    raws = [json.dumps(p).encode() for p in people]
+    for inline in (False, True):
+        app = app_figure(raws, args.requests, inline=inline)
+        how = "inline call instead of a worker thread" if inline else "worker thread"
+        print(f"in-process app (ASGI, {how}, no socket): p50 {pct(app, 0.5):.3f} ms  p99 {pct(app, 0.99):.3f} ms  "
+              f"(p50 - library {pct(app, 0.5) - lib_p50:.3f} ms)")
 
     with tempfile.TemporaryDirectory() as folder:
         extra = ["--record-store", str(Path(folder) / "decisions.db")] if args.record_store else []

@@ -149,3 +149,21 @@ def test_the_decision_log_survives_kill_9_during_a_load(tmp_path: Path) -> None:
     assert set(answered) <= stored
 
 
+
+
+def test_a_body_that_trickles_in_slower_than_the_time_limit_is_408(tmp_path: Path) -> None:
+    import socket
+
+    with serving(["--time-limit", "1"], tmp_path / "server.log") as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=20) as conn:
+            conn.sendall(b"POST /v1/rulesets/roskilde/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         b"Content-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"assessment_date\": ")
+            answer = b""
+            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+                chunk = conn.recv(65536)  # the server answers while the rest of the body never comes
+                if not chunk:
+                    break
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b"did not arrive within the service's limit of 1 seconds" in answer
+        server.stop()

@@ -188,5 +188,5 @@ def test_log_export_writes_jsonl_atomically_and_never_over_the_log(tmp_path: Pat
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [], "no temporary file is left"
     before = path.read_bytes()
     code, _, err = cli("log", "export", str(path), "-o", str(path))
-    assert code == 2 and "overwrite the decision log" in err and path.read_bytes() == before
+    assert code == 2 and "the output is the input file" in err and path.read_bytes() == before
     assert export(path, tmp_path / "again.jsonl") == 5

@@ -1,99 +1,22 @@
-"""Reading request bodies strictly: a size limit while streaming, JSON only, no duplicate keys,
-no NaN or Infinity, no numbers beyond 2**53, and a nesting limit.
-
-``parse_json`` is the one place JSON text becomes data, so switching it to the library's own
-strict reader is a one-line change.
-"""
+"""Reading request bodies strictly: JSON only, a size limit while streaming, then the library's
+strict reader (no duplicate keys, NaN or Infinity, huge integers or deep nesting)."""
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
 from starlette.requests import Request
 
+from ..model.jsonio import JsonError, loads_strict
 from .problems import ApiProblem
-
-MAX_BIG_INT = 2**53
-
-
-class _Duplicate(ValueError):
-    pass
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _Duplicate(f"the key {key!r} appears twice in one object")
-        out[key] = value
-    return out
-
-
-def _constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"{text[:20]} is Infinity, not a JSON number")
-    return value
-
-
-def _integer(text: str) -> int:
-    if len(text) > 20 or abs(int(text)) > MAX_BIG_INT:
-        raise ValueError("an integer is too large (the limit is 2**53)")
-    return int(text)
-
-
-def _depth(raw: bytes, limit: int) -> int:
-    """The deepest nesting of objects and arrays in JSON text (strings are skipped)."""
-    if raw.count(b"[") + raw.count(b"{") <= limit:  # cannot be deeper: skip the scan
-        return 0
-    depth = deepest = 0
-    in_string = escaped = False
-    for byte in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x7B, 0x5B):
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > limit:
-                    return deepest
-        elif byte in (0x7D, 0x5D):
-            depth -= 1
-    return deepest
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_constant=_constant, parse_int=_integer, parse_float=_float)
 
 
 def parse_json(raw: bytes, *, max_depth: int) -> Any:
-    """JSON data from a request body, or an ApiProblem (400) naming line and column."""
-    if _depth(raw, max_depth) > max_depth:
-        raise ApiProblem(400, "too-deep", f"the JSON is nested more than {max_depth} levels deep")
+    """JSON data from a request body (the library's strict reader), or an ApiProblem (400) saying what is wrong."""
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ApiProblem(400, "invalid-json", "the body is not UTF-8 text") from None
-    try:
-        return _DECODER.decode(text)
-    except json.JSONDecodeError as exc:
-        raise ApiProblem(400, "invalid-json", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except _Duplicate as exc:
-        raise ApiProblem(400, "invalid-json", f"invalid JSON: {exc}") from None
-    except (ValueError, RecursionError) as exc:
-        raise ApiProblem(400, "invalid-json", f"invalid JSON: {exc}") from None
+        return loads_strict(raw, what="the body", max_bytes=len(raw), max_depth=max_depth)
+    except JsonError as exc:
+        raise ApiProblem(400, "invalid-json", str(exc)) from None
 
 
 def _is_json(content_type: str) -> bool:
@@ -120,8 +43,6 @@ async def read_body(request: Request, *, limit: int) -> bytes:
 
 async def read_json(request: Request, *, limit: int, max_depth: int) -> Any:
     raw = await read_body(request, limit=limit)
-    if not raw.strip():
-        raise ApiProblem(400, "invalid-json", "the body is empty; send a JSON document")
     return parse_json(raw, max_depth=max_depth)
 
 

@@ -22,10 +22,10 @@ from ..audit.records import DecisionRecord, ReplayResult, make_record, read_reco
 from ..audit.whynot import analyse
 from ..engine.evaluator import RuleSet
 from ..engine.loader import rules_root, versions
-from ..engine.registry import list_rulesets, load_ruleset, load_ruleset_version, ruleset_for
+from ..engine.registry import load_ruleset, load_ruleset_version, ruleset_for
 from ..model.decision import Decision, RuleSetRef
-from ..model.errors import FactsError, RecordError, RuleSetNotFound
-from ..model.facts import CitizenFacts
+from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound
+from ..model.facts import FIELDS_BY_PARENT, CitizenFacts
 from .problems import ApiProblem
 from .settings import Settings
 from .store import RecordStore, SQLiteStore, StoreError
@@ -65,7 +65,16 @@ class Service:
     # --- rule sets -------------------------------------------------------------------------
 
     def rulesets(self) -> list[dict[str, Any]]:
-        refs: list[dict[str, Any]] = _REFS.dump_python([rs.ref for rs in list_rulesets(self.root)], mode="json")
+        """Every version this service serves (a rule set whose files are invalid is left out, and logged)."""
+        from ..engine.loader import ruleset_ids
+
+        served = []
+        for rid in ruleset_ids(self.rules):
+            try:
+                served += [rs.ref for rs in self.versions(rid)]
+            except ApiProblem:
+                continue
+        refs: list[dict[str, Any]] = _REFS.dump_python(served, mode="json")
         return refs
 
     def versions(self, municipality: str) -> tuple[RuleSet, ...]:
@@ -75,21 +84,26 @@ class Service:
         """
         found = self._versions.get(municipality)
         if found is None:
-            found = tuple(ruleset_for(v) for v in versions(municipality, self.root))
+            try:
+                found = tuple(ruleset_for(v) for v in versions(municipality, self.root))
+            except RuleFileError as exc:  # the server's rule files, not the request, are wrong
+                logger.error("rule set %s cannot be served: %s", municipality, str(exc).splitlines()[0])
+                raise ApiProblem(503, "ruleset-unavailable", f"rule set {municipality!r} cannot be served: its rule files "
+                                 "are invalid (sps-rules validate shows why); the other rule sets are served") from None
             with self._lock:
                 self._versions[municipality] = found
         return found
 
     def warm(self) -> None:
-        """Load and compile every rule set now (a broken one is logged, and answers its own error when asked)."""
+        """Load and compile every rule set now (a broken one is logged, and answers 503 when asked for)."""
         from ..engine.loader import ruleset_ids
         from ..model.errors import SpsRulesError
 
         for rid in ruleset_ids(self.rules):
             try:
                 self.versions(rid)
-            except SpsRulesError as exc:
-                logger.warning("rule set %s cannot be served: %s", rid, str(exc).splitlines()[0])
+            except (SpsRulesError, ApiProblem):
+                pass  # logged; a request for it gets its own answer
 
     def known(self, municipality: str) -> None:
         """RuleSetNotFound (404) for an unknown rule set, before any facts are read."""
@@ -223,7 +237,12 @@ def strict_facts(facts: dict[str, Any]) -> CitizenFacts:
     try:
         return CitizenFacts.model_validate_json(orjson.dumps(facts), strict=True)
     except ValidationError as exc:
-        raise FactsError.from_validation(exc) from None
+        raise without_values(exc) from None
+
+
+def without_values(exc: ValidationError, *, source: str = "facts") -> FactsError:
+    """The library's FactsError for a validation error: it names the field, never the value given."""
+    return FactsError.from_validation(exc, source=source, fields=FIELDS_BY_PARENT)
 
 
 def strict_record(data: dict[str, Any]) -> DecisionRecord:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import random
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..audit.records import read_record, replay
 from ..model.errors import RecordError
+from ..model.io import atomic_output, check_output
 from .store import ChainProblem, SQLiteStore, check_chain
 
 
@@ -58,26 +57,20 @@ def verify(path: Path | str, *, sample: int | None = 100, seed: int = 85, root: 
 
 
 def export(path: Path | str, output: Path | str) -> int:
-    """Write every entry as one JSON line (id, prev_hash, entry_hash, record) to ``output``, atomically."""
-    source, target = Path(path).resolve(), Path(output)
-    if target.exists() and target.resolve() == source:
-        raise RecordError(f"{output}: the export would overwrite the decision log itself")
-    store = SQLiteStore(source, readonly=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
+    """Write every entry as one JSON line (id, prev_hash, entry_hash, record) to ``output``, atomically.
+
+    The output never replaces the log itself, and appears only complete.
+    """
+    check_output(output, path, error=RecordError)
+    store = SQLiteStore(path, readonly=True)
     count = 0
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with atomic_output(output, error=RecordError) as out:
             for entry in store.entries():
                 line = {"id": entry.id, "prev_hash": entry.prev_hash, "entry_hash": entry.entry_hash,
                         "record": json.loads(entry.record_json)}
                 out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
                 count += 1
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
     finally:
         store.close()
     return count

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from ...model.errors import FactsError
+from ..handlers import without_values
 from ..problems import ApiProblem, documented
 from ..schemas import CompareIn, Comparison, ValidateIn, ValidateOut, body
 from .common import ServiceDep, in_worker, json_response, object_body
@@ -18,12 +18,12 @@ router = APIRouter(prefix="/v1", tags=["authoring"])
 
 
 def _invalid(exc: ValidationError, what: str) -> ApiProblem:
-    problem = FactsError.from_validation(exc, source=what)
+    problem = without_values(exc, source=what)
     return ApiProblem(422, "invalid-input", str(problem), errors=[dict(e) for e in problem.errors])
 
 
 @router.post("/validate", response_model=None, openapi_extra=body("ValidateIn", "A draft rule file."),
-             responses={200: {"model": ValidateOut}, **documented(400, 401, 404, 413, 415, 422, 503)})
+             responses={200: {"model": ValidateOut}, **documented(400, 401, 404, 408, 413, 415, 422, 503)})
 async def validate(request: Request, service: ServiceDep) -> Response:
     """Every problem of a draft rule file, with line and column, as `sps-rules validate` finds them. Nothing is written."""
     data = await object_body(request, service, "the request")
@@ -35,7 +35,7 @@ async def validate(request: Request, service: ServiceDep) -> Response:
 
 
 @router.post("/compare", response_model=None, openapi_extra=body("CompareIn", "Facts and, optionally, dates."),
-             responses={200: {"model": Comparison}, **documented(400, 401, 404, 413, 415, 422, 503)})
+             responses={200: {"model": Comparison}, **documented(400, 401, 404, 408, 413, 415, 422, 503)})
 async def compare(request: Request, service: ServiceDep) -> Response:
     """One citizen under every municipality's rule set, on the facts' own date or each date in `on`."""
     data = await object_body(request, service, "the request")

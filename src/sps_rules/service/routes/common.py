@@ -14,7 +14,7 @@ from starlette.responses import Response
 from ...engine.evaluator import RuleSet
 from ...model.decision import RuleSetRef
 from ...version import __version__
-from ..body import read_json, read_object
+from ..body import read_object
 from ..handlers import Service
 from ..problems import ApiProblem
 
@@ -40,12 +40,13 @@ async def in_worker(service: Service, work: Callable[..., T], *args: Any) -> T:
                      headers={"Retry-After": "1"})
 
 
-async def json_body(request: Request, service: Service) -> Any:
-    return await read_json(request, limit=service.settings.max_body_bytes, max_depth=service.settings.max_depth)
-
-
 async def object_body(request: Request, service: Service, what: str) -> dict[str, Any]:
-    return await read_object(request, limit=service.settings.max_body_bytes, max_depth=service.settings.max_depth, what=what)
+    """The request's JSON object; a body that does not arrive within the time limit is 408."""
+    limit = service.settings.time_limit
+    with anyio.move_on_after(limit):
+        return await read_object(request, limit=service.settings.max_body_bytes, max_depth=service.settings.max_depth,
+                                 what=what)
+    raise ApiProblem(408, "request-timeout", f"the body did not arrive within the service's limit of {limit:g} seconds")
 
 
 def ruleset_headers(ruleset: RuleSet | RuleSetRef | None) -> dict[str, str]:

@@ -17,7 +17,7 @@ RecordId = Annotated[int, Path(ge=1, le=2**62, description="The record's place i
 
 
 @router.post("/replay", response_model=None, openapi_extra=body("DecisionRecord", "A decision record."),
-             responses={200: {"model": ReplayOut, "headers": DECISION_HEADERS}, **documented(400, 401, 413, 415, 422, 503)})
+             responses={200: {"model": ReplayOut, "headers": DECISION_HEADERS}, **documented(400, 401, 408, 413, 415, 422, 503)})
 async def replay(request: Request, service: ServiceDep) -> Response:
     """Re-evaluate a record with exactly the rule-set version it names: reproduced, or what differs field by field."""
     data = await object_body(request, service, "a decision record")

@@ -19,7 +19,7 @@ _decision = {"$ref": "#/components/schemas/Decision"}
 _explained = {"$ref": "#/components/schemas/ExplainedDecision"}
 
 
-@router.get("", response_model=None, responses={200: {"model": RuleSets}, **documented(401)})
+@router.get("", response_model=None, responses={200: {"model": RuleSets}, **documented(401, 503)})
 async def list_rulesets(service: ServiceDep) -> Response:
     """Every rule set and version, with its validity and sha256."""
     return json_response({"rulesets": await in_worker(service, service.rulesets)})
@@ -32,7 +32,7 @@ async def list_rulesets(service: ServiceDep) -> Response:
                                     "`explain`, the decision and its Danish rendering.",
                      "model": ExplainedDecision, "headers": DECISION_HEADERS,
                      "content": {"application/json": {"schema": {"anyOf": [_decision, _explained]}}}},
-               **documented(400, 401, 404, 413, 415, 422, 503)},
+               **documented(400, 401, 404, 408, 413, 415, 422, 503)},
 )
 async def evaluate(municipality: str, request: Request, service: ServiceDep, version: Version = None,
                    explain: ExplainFormat | None = None) -> Response:
@@ -51,7 +51,7 @@ async def evaluate(municipality: str, request: Request, service: ServiceDep, ver
 @router.post(
     "/{municipality}/why-not", response_model=None,
     openapi_extra=body("CitizenFacts", "The citizen's facts."),
-    responses={200: {"model": WhyNotOut, "headers": DECISION_HEADERS}, **documented(400, 401, 404, 413, 415, 422, 503)},
+    responses={200: {"model": WhyNotOut, "headers": DECISION_HEADERS}, **documented(400, 401, 404, 408, 413, 415, 422, 503)},
 )
 async def why_not(municipality: str, request: Request, service: ServiceDep, version: Version = None) -> Response:
     """For a not_eligible or undetermined outcome: the deciding facts and the single changes that alter it."""
