@@ -150,8 +150,14 @@ class RuleSet:
     def evaluate(self, facts: FactsInput, *, check_dates: bool = True) -> Decision:
         """The decision for one citizen under this version.
 
-        ``facts`` may be a CitizenFacts, a mapping or JSON text. With ``check_dates`` (the
-        default) the assessment date must lie within this version's validity.
+        Takes ``facts``: a ``CitizenFacts``, a mapping, JSON text (``str``/``bytes``) or a ``Path``
+        to a JSON file. With ``check_dates`` (the default) the assessment date must lie within
+        this version's validity. Returns a ``Decision``. Raises ``FactsError`` for bad facts or an
+        assessment date outside the version.
+
+        >>> ruleset = sps_rules.load_ruleset("roskilde")
+        >>> ruleset.evaluate({"assessment_date": "2026-03-02", "birth_date": "2010-01-01"}).eligibility
+        'not_eligible'
         """
         citizen = coerce_facts(facts)
         if check_dates and not self._loaded.covers(citizen.assessment_date):

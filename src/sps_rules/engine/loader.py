@@ -13,7 +13,6 @@ Either the whole rule set loads, or a :class:`RuleFileError` lists every problem
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import threading
@@ -24,6 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..model.canonical import CanonicalJSONError, canonical_json
 from ..model.errors import Problem, RuleFileError, RuleSetNotFound
 from ..model.schema import Definition, RuleFile, RuleSetHeader
 from .checks import Checker
@@ -126,7 +126,10 @@ def _load_uncached(path: Path, root: Path, *, depth: int, display: str, raw: byt
 
     all_documents = dict(base.documents) if base else {}
     all_documents.update({f"{rule_file.ruleset.id}:{k}": v for k, v in documents.items()})
-    canonical = _canonical(rule_file.ruleset, merged_definitions, merged_rules, base)
+    try:
+        canonical = _canonical(rule_file.ruleset, merged_definitions, merged_rules, base)
+    except CanonicalJSONError as exc:
+        raise RuleFileError([Problem(display, 1, 1, f"the rule set cannot be hashed: {exc}")]) from None
     return LoadedRuleSet(
         header=rule_file.ruleset,
         path=path,
@@ -222,6 +225,7 @@ def _canonical(
     rules: list[LoadedRule],
     base: LoadedRuleSet | None,
 ) -> str:
+    """The rule set's content (header, baseline, definitions, rules, source hashes) as RFC 8785 JSON."""
     payload = {
         "ruleset": header.model_dump(mode="json", by_alias=True),
         "base": None if base is None else {"id": base.id, "version": base.version, "sha256": base.sha256},
@@ -232,7 +236,7 @@ def _canonical(
             for r in rules
         ],
     }
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return canonical_json(payload).decode("utf-8")
 
 
 # --- the registry of rule sets -----------------------------------------------------------------
