@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sps_rules.authoring.drafts import DraftError, draft_path
-from sps_rules.service import Settings, create_app
-from sps_rules.workbench import mount
+pytest.importorskip("fastapi")  # the [server] extra, as for the service's own tests
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from sps_rules.authoring.drafts import DraftError, draft_path  # noqa: E402
+from sps_rules.service import Settings, create_app  # noqa: E402
+from sps_rules.workbench import mount  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ROSKILDE = "roskilde-2020-01.yaml"

@@ -23,6 +23,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
+pytest.importorskip("uvicorn")  # the [server] extra, as for the service's own tests
+
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
