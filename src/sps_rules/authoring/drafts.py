@@ -1,8 +1,8 @@
 """Drafts of rule files, as the workbench edits them: check, read beside the source, try, test, diff, save.
 
-A draft is the text of a rule file that would stand at ``<rules>/<ruleset>/<name>``. It is
-validated exactly as ``sps-rules validate`` validates that file (``load_text`` writes nothing),
-and every operation here works on the text, never on what is on disk. Saving is the one write:
+A draft is the text of a rule file that would stand at ``<rules>/<ruleset>/<name>``. It is loaded
+as that file would be (``load_text`` writes nothing; the service's ``/v1/validate`` gives its
+problems), and every operation here works on the text, never on what is on disk. Saving is the one write:
 only inside the rules folder, atomic (temporary file beside the target, then a link that fails
 if the target exists), and never over a released version: any existing version file, or a
 version or file named in ``<rules>/<ruleset>/releases.lock``.
@@ -28,7 +28,6 @@ from ..model.population import citizens
 from .compare import ROWS, summarise
 from .diff import diff_rulesets
 from .testcases import _RELEVANT, Case, compare, load_cases
-from .validate import Finding, _interpretation_warnings, _reachability
 
 MAX_DRAFT_BYTES = 1_000_000
 MAX_LOCK_BYTES = 1_000_000
@@ -105,15 +104,6 @@ def load_draft(rules_dir: Path, ruleset: str, name: str, text: str) -> LoadedRul
         raise RuleFileError([Problem(name, 0, 0, f"the file says ruleset.id {loaded.id!r} but lies in the folder {ruleset!r}",
                                      "make the id match the folder name")])
     return loaded
-
-
-def check_draft(rules_dir: Path, ruleset: str, name: str, text: str) -> list[Finding]:
-    """What ``sps-rules validate`` says of the file, had the draft been saved there."""
-    try:
-        loaded = load_draft(rules_dir, ruleset, name, text)
-    except RuleFileError as exc:
-        return [Finding("error", p) for p in exc.problems]
-    return _interpretation_warnings(loaded) + _reachability(loaded)
 
 
 def compiled(loaded: LoadedRuleSet) -> RuleSet:
