@@ -31,6 +31,7 @@ def serve(host: str, port: int, rules_dir: str | None, record_store: str | None,
 
         from ..service import Settings, create_app
         from ..service.settings import read_api_keys
+        from ..workbench import mount
     except ImportError:
         fail(EXTRA_HINT)
     try:
@@ -41,6 +42,7 @@ def serve(host: str, port: int, rules_dir: str | None, record_store: str | None,
         app = create_app(settings)
     except SpsRulesError as exc:
         fail(str(exc))
+    mount(app)  # the workbench page at /workbench
     config = uvicorn.Config(app, host=host, port=port, access_log=False, log_config=_log_config(), server_header=False)
     server = uvicorn.Server(config)
     click.echo(f"sps-rules: serving on http://{host}:{port} (API docs at /docs)"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import authoring, meta, records, rulesets
+from . import authoring, meta, records, rulesets, workbench
 
-ROUTERS: tuple[APIRouter, ...] = (meta.router, rulesets.router, authoring.router, records.router)
+ROUTERS: tuple[APIRouter, ...] = (meta.router, rulesets.router, authoring.router, records.router, workbench.router)
 
 __all__ = ["ROUTERS"]
