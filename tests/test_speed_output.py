@@ -98,18 +98,18 @@ def test_libyaml_and_pure_python_give_the_same_data_and_lines(monkeypatch: pytes
     for path in sorted(RULES.rglob("*.yaml")):
         raw = path.read_bytes()
         fast = yamlsafe.parse_yaml(raw, path.name, allow_aliases=path.parent.name == "tests")
-        monkeypatch.setattr(yamlsafe, "_Composer", yamlsafe._Loader)
+        monkeypatch.setattr(yamlsafe, "_EventLoader", yaml.SafeLoader)
         slow = yamlsafe.parse_yaml(raw, path.name, allow_aliases=path.parent.name == "tests")
         monkeypatch.undo()
         assert fast == slow, path
-    assert yamlsafe._Composer is yaml.CSafeLoader
+    assert yamlsafe._EventLoader is yaml.CSafeLoader
 
 
 @pytest.mark.parametrize("text", ["a: æøå æøå\n  b: [1, 2\n", "a: [\tb\n", "k: 'åå\n"])
 def test_syntax_errors_read_the_same_with_libyaml(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     with pytest.raises(sps_rules.RuleFileError) as fast:
         yamlsafe.parse_yaml(text.encode(), "f.yaml")
-    monkeypatch.setattr(yamlsafe, "_Composer", yamlsafe._Loader)
+    monkeypatch.setattr(yamlsafe, "_EventLoader", yaml.SafeLoader)
     with pytest.raises(sps_rules.RuleFileError) as slow:
         yamlsafe.parse_yaml(text.encode(), "f.yaml")
     assert str(fast.value) == str(slow.value)

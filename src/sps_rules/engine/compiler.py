@@ -14,11 +14,13 @@ present only when the list is known, plus the list's length under its own key.
 from __future__ import annotations
 
 import functools
-from collections import deque
+import hashlib
 import itertools
 import json
 import operator
 import threading
+import weakref
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -193,14 +195,10 @@ class CompiledRuleSet:
     ruleset handle, so each session (assert, drain, delete) runs under this ruleset's lock.
     """
 
-    _names = itertools.count()
-
     def __init__(self, loaded: LoadedRuleSet, rules: tuple[CompiledRule, ...] | None = None):
         self.loaded = loaded
         self.rules: tuple[CompiledRule, ...] = rules if rules is not None else analyse(loaded)
-        self.name = f"sps_{loaded.id}_{loaded.version}_{loaded.sha256[:12]}_{next(self._names)}"
-        self._lock = threading.Lock()
-        self._sessions = itertools.count(1)
+        self._create_lock = threading.Lock()
         self._handle_value: int | None = None
         #: sessions left in the engine because they could not be drained (deleting them would abort)
         self.abandoned = 0
@@ -209,7 +207,7 @@ class CompiledRuleSet:
     def _handle(self) -> int:
         """The durable-rules ruleset, created on first use (the compiled path never needs it)."""
         if self._handle_value is None:
-            with self._lock:
+            with self._create_lock:
                 if self._handle_value is None:
                     self._create()
         assert self._handle_value is not None
@@ -243,10 +241,19 @@ class CompiledRuleSet:
         self._state_of = {name: (probe // 2, FALSE if probe % 2 else TRUE) for probe, name in enumerate(names)}
         self._no_states = dict.fromkeys(range(len(self.rules)), NONE)
         try:
-            self._handle_value = _engine.create_ruleset(self.name, self.definition_json)
+            self._engine = _engine_ruleset(self.definition_json, f"sps_{loaded.id}_{loaded.version}")
         except _engine.error as exc:  # e.g. error 107: more alpha branches than the engine's fixed lists
             raise EngineUnavailable(f"durable-rules cannot compile rule set {loaded.id} version {loaded.version} "
                                     f"({exc}); use the compiled engine (the default)") from None
+        self.name = self._engine.name
+        self._lock = self._engine.lock  # shared by every CompiledRuleSet on this engine ruleset
+        self._sessions = self._engine.sessions
+        self._handle_value = self._engine.handle
+
+    def _abandon(self) -> None:
+        self.abandoned += 1
+        if self._engine not in _never_deleted:
+            _never_deleted.append(self._engine)
 
     def run(self, fact: dict[str, Any]) -> list[int]:
         """Assert one citizen (from engine_fact) in a fresh session; return per rule which of
@@ -270,7 +277,7 @@ class CompiledRuleSet:
                 # The engine failed part-way through the citizen (error 303: more pending alpha
                 # matches than its fixed stack of 64). Deleting that half-stored session aborts the
                 # process, so it is left in the engine and counted.
-                self.abandoned += 1
+                self._abandon()
                 raise EngineUnavailable(
                     f"durable-rules could not run rule set {self.loaded.id} version {self.loaded.version} for "
                     f"this citizen ({exc}); use the compiled engine (the default)") from None
@@ -285,7 +292,7 @@ class CompiledRuleSet:
                 if drained or _finish(handle, state_handle):
                     _engine.delete_state(handle, sid)
                 else:
-                    self.abandoned += 1
+                    self._abandon()
         states = self._no_states.copy()
         states.update(map(self._state_of.__getitem__, fired))
         result = list(states.values())
@@ -330,6 +337,8 @@ def implicit_condition(rule: Rule) -> Condition | None:
         return implicit
     return AllOf(all=[implicit, rule.when])
 
+
+
 def analyse(loaded: LoadedRuleSet) -> tuple[CompiledRule, ...]:
     """Per rule: its position, the facts its condition reads and whether it can be false."""
     rules = []
@@ -340,18 +349,64 @@ def analyse(loaded: LoadedRuleSet) -> tuple[CompiledRule, ...]:
     return tuple(rules)
 
 
-_compiled: dict[str, CompiledRuleSet] = {}
+#: Engine rulesets holding sessions that could not be finished: deleting such a ruleset frees
+#: half-built state, which may abort the process as deleting the session would, so they are
+#: kept for the life of the process (at most MAX_ABANDONED sessions each).
+_never_deleted: list[_EngineRuleset] = []
+
+
+class _EngineRuleset:
+    """One durable-rules ruleset, shared by every compiled rule set whose conditions are the same
+    (drafts that differ only in texts, quotes or versions), and deleted when none uses it."""
+
+    _names = itertools.count()
+
+    def __init__(self, definition_json: str, label: str):
+        self.name = f"{label}_{next(self._names)}"
+        self.handle = _engine.create_ruleset(self.name, definition_json)
+        self.lock = threading.Lock()
+        self.sessions = itertools.count(1)
+        # durable-rules keeps a ruleset until it is deleted: free it with its last user
+        weakref.finalize(self, _engine.delete_ruleset, self.handle)
+
+
+#: Engine rulesets alive, by sha256 of their definition: reused, never created twice at once.
+_engines: weakref.WeakValueDictionary[str, _EngineRuleset] = weakref.WeakValueDictionary()
+_engines_lock = threading.Lock()
+
+
+def _engine_ruleset(definition_json: str, label: str) -> _EngineRuleset:
+    key = hashlib.sha256(definition_json.encode("utf-8")).hexdigest()
+    with _engines_lock:
+        found = _engines.get(key)
+        if found is None:
+            found = _EngineRuleset(definition_json, label)
+            _engines[key] = found
+        return found
+
+
+#: Compiled rule sets kept for reuse, most recently used last. Beyond this many, the least
+#: recently used is dropped (and its engine ruleset deleted once nothing else holds it), so a
+#: process that validates draft after draft stays flat in memory.
+MAX_COMPILED = 64
+_compiled: OrderedDict[str, CompiledRuleSet] = OrderedDict()
 _compiled_lock = threading.Lock()
 
 
 def compile_ruleset(loaded: LoadedRuleSet, rules: tuple[CompiledRule, ...] | None = None) -> CompiledRuleSet:
     """Compile once per rule-set content (sha256); later calls return the same compiled ruleset.
 
-    durable-rules never frees a created ruleset, so compiling the same content again would leak.
+    At most MAX_COMPILED are cached; rule sets with the same conditions share one engine ruleset.
     """
     with _compiled_lock:
         compiled = _compiled.get(loaded.sha256)
-        if compiled is None:
-            compiled = CompiledRuleSet(loaded, rules)
-            _compiled[loaded.sha256] = compiled
+        if compiled is not None:
+            _compiled.move_to_end(loaded.sha256)
+            return compiled
+    compiled = CompiledRuleSet(loaded, rules)
+    with _compiled_lock:
+        compiled = _compiled.setdefault(loaded.sha256, compiled)
+        _compiled.move_to_end(loaded.sha256)
+        while len(_compiled) > MAX_COMPILED:
+            _compiled.popitem(last=False)
         return compiled

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from datetime import date
 from pathlib import Path
 
 from ..model.decision import Decision
-from ..model.errors import RuleSetNotFound
+from ..model.errors import RuleSetNotFound, guarded
 from .evaluator import Engine, FactsInput, RuleSet, coerce_facts
 from .loaded import LoadedRuleSet
-from .loader import load_file, rules_root, ruleset_ids, select, versions
+from .loader import ends, load_file, rules_root, ruleset_ids, select, versions
 
 Stamp = tuple[tuple[str, int, int], ...]
 _versions: dict[tuple[str | None, str, str | None], tuple[Stamp, list[LoadedRuleSet]]] = {}
 _root_cache: dict[str | None, Path] = {}
 
-_rulesets: dict[str, RuleSet] = {}
+#: Rule sets kept ready, most recently used last; beyond this many the least recently used is
+#: dropped (and rebuilt if asked for again), so loading draft after draft stays flat in memory.
+MAX_CACHED_RULESETS = 64
+_rulesets: OrderedDict[str, RuleSet] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -34,6 +38,9 @@ def ruleset_for(loaded: LoadedRuleSet) -> RuleSet:
         if found is None or found.loaded is not loaded:
             found = RuleSet(loaded)
             _rulesets[loaded.sha256] = found
+        _rulesets.move_to_end(loaded.sha256)
+        while len(_rulesets) > MAX_CACHED_RULESETS:
+            _rulesets.popitem(last=False)
         return found
 
 
@@ -81,6 +88,7 @@ def cached_versions(ruleset_id: str, root: Path | str | None = None) -> list[Loa
     return found
 
 
+@guarded("load_ruleset")
 def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str | None = None) -> RuleSet:
     """The version of a municipality's rule set that applies on ``on``.
 
@@ -94,13 +102,17 @@ def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str 
     """
     found = cached_versions(municipality, root)
     if on is None:
-        return ruleset_for(found[-1])
-    for loaded in found:
-        if loaded.covers(on):
-            return ruleset_for(loaded)
+        released = [v for v in found if v.header.released]
+        if not released:
+            raise RuleSetNotFound(f"rule set {municipality!r} has only drafts; release one first (sps-rules release)")
+        return ruleset_for(released[-1])
+    for item, end in ends(found):
+        if item.header.valid_from <= on and (end is None or on <= end):
+            return ruleset_for(item)
     return ruleset_for(select(municipality, on, _base(root)))  # raises RuleSetNotFound, naming the versions
 
 
+@guarded("load_ruleset_file")
 def load_ruleset_file(path: Path | str) -> RuleSet:
     """A rule set from one file, e.g. a draft a policy officer is editing.
 
@@ -114,6 +126,7 @@ def load_ruleset_file(path: Path | str) -> RuleSet:
     return ruleset_for(load_file(path))
 
 
+@guarded("load_ruleset_version")
 def load_ruleset_version(ruleset_id: str, version: str, *, root: Path | str | None = None) -> RuleSet:
     """Exactly the named version of a rule set (no date lookup).
 
@@ -130,6 +143,7 @@ def load_ruleset_version(ruleset_id: str, version: str, *, root: Path | str | No
     raise RuleSetNotFound(f"rule set {ruleset_id!r} has no version {version!r}")
 
 
+@guarded("list_rulesets")
 def list_rulesets(root: Path | str | None = None) -> list[RuleSet]:
     """Every version of every rule set, grouped by rule set, oldest version first.
 
@@ -143,6 +157,7 @@ def list_rulesets(root: Path | str | None = None) -> list[RuleSet]:
     return [ruleset_for(v) for rid in ruleset_ids(base) for v in versions(rid, base)]
 
 
+@guarded("evaluate")
 def evaluate(municipality: str, facts: FactsInput, *, root: Path | str | None = None,
              engine: Engine = "compiled") -> Decision:
     """The decision for one citizen under the version that applies on their assessment date.
