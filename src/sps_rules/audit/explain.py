@@ -55,8 +55,14 @@ class Section:
 
 
 def cite(source: SourceRef) -> str:
-    ref = f", {source.legal_reference}" if source.legal_reference else ""
-    return f"{source.document}, afsnit »{source.section}«{ref}: »{source.quote}«"
+    """'Titel, afsnit »Målgruppe«, Serviceloven § 85: »...«', or for a statute 'serviceloven § 85, jf. LBK ...: »...«';
+    further citations of the same rule follow after 'og'."""
+    if source.citation:
+        text = f"{source.citation}: »{source.quote}«"
+    else:
+        ref = f", {source.legal_reference}" if source.legal_reference else ""
+        text = f"{source.document}, afsnit »{source.section}«{ref}: »{source.quote}«"
+    return "; og ".join([text, *(cite(more) for more in source.also)])
 
 
 def _referral(referral: Referral) -> str:

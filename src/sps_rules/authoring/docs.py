@@ -156,7 +156,7 @@ def to_markdown(ruleset: RuleSet) -> str:
                     f"- **Konklusion:** {conclusion_words(r)}"]
             if r.interpretation:
                 out.append(f"- **Fortolkning:** {_bare(r.interpretation, 'Fortolkning')}")
-            out += ["", f"> »{src.quote}«  ", f"> — *{item.document.title}, afsnit »{src.section}«{ref}*", ""]
+            out += ["", f"> »{src.quote}«  ", f"> — *{item.document.title}, afsnit »{src.place}«{ref}*", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -195,7 +195,7 @@ def to_html(ruleset: RuleSet) -> str:
             out.append(
                 f'<tr id="{e(r.id)}"><td><span class="id">{e(r.id)}</span>{origin}<br>{e(r.text)}<br>'
                 f"<b>Gælder når:</b> {e(_when(item, defs))}<br><b>Konklusion:</b> {e(conclusion_words(r))}{interp}</td>"
-                f'<td class="quote">»{e(src.quote)}«<br><small>{e(item.document.title)}, afsnit »{e(src.section)}«'
+                f'<td class="quote">»{e(src.quote)}«<br><small>{e(item.document.title)}, afsnit »{e(src.place)}«'
                 f"{e(ref)}</small></td></tr>")
         out.append("</table>")
     out.append("</body></html>")

@@ -24,7 +24,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..model.errors import Problem, RuleFileError, RuleSetNotFound
+from ..model.errors import Problem, RuleFileError, RuleSetNotFound, SpsRulesError
+from ..model.io import read_bounded
 from ..model.schema import Definition, RuleFile, RuleSetHeader
 from .checks import Checker
 from .loaded import Document, LoadedRule, LoadedRuleSet, fold
@@ -188,21 +189,31 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 def _read_documents(
     rule_file: RuleFile, path: Path, lines: LineMap, display: str, problems: list[Problem]
 ) -> dict[str, Document]:
+    """The source texts a rule file names, each confined to the rule file's folder.
+
+    A source must be a relative path without '..' that resolves (symlinks followed) inside the
+    folder of the rule file, and a regular UTF-8 file of at most MAX_SOURCE_BYTES. Messages name
+    the path as written, never the content of the file.
+    """
     documents: dict[str, Document] = {}
+    folder = path.parent.resolve()
     for i, ref in enumerate(rule_file.ruleset.sources):
         line, col = location(lines, ("ruleset", "sources", i, "file"))
-        file = (path.parent / ref.file).resolve()
         if ref.id in documents:
             problems.append(Problem(display, line, col, f"duplicate source id {ref.id!r}"))
             continue
-        try:
-            raw = file.read_bytes()
-        except OSError:
-            problems.append(Problem(display, line, col, f"source text {ref.file!r} not found",
-                                    "put the standard's text beside the rule file, e.g. source/<name>.txt"))
+        file = _confined(ref.file, folder)
+        if file is None:
+            problems.append(Problem(display, line, col, f"source text {ref.file!r} lies outside the rule set's folder",
+                                    "put the text in the rule set's folder, e.g. source/<name>.txt, and name it "
+                                    "relative to the rule file, without '..'"))
             continue
-        if len(raw) > MAX_SOURCE_BYTES:
-            problems.append(Problem(display, line, col, f"source text {ref.file!r} is larger than {MAX_SOURCE_BYTES:,} bytes"))
+        try:
+            raw = read_bounded(file, MAX_SOURCE_BYTES, what="source text")
+        except SpsRulesError as exc:
+            reason = "not found" if not file.exists() else str(exc).rsplit(": ", 1)[-1]
+            problems.append(Problem(display, line, col, f"source text {ref.file!r} {reason}",
+                                    "put the standard's text beside the rule file, e.g. source/<name>.txt"))
             continue
         try:
             text = raw.decode("utf-8")
@@ -211,9 +222,22 @@ def _read_documents(
             continue
         documents[ref.id] = Document(
             id=ref.id, title=ref.title, dated=ref.dated, file=file, text=text, folded=fold(text),
-            sha256=hashlib.sha256(raw).hexdigest(),
+            sha256=hashlib.sha256(raw).hexdigest(), ref=ref,
         )
     return documents
+
+
+def _confined(name: str, folder: Path) -> Path | None:
+    """The resolved path of a source named relative to ``folder``, or None if it would leave the folder."""
+    if not name or "\x00" in name or Path(name).is_absolute() or name.startswith(("/", "\\", "~")):
+        return None
+    if ".." in Path(name).parts or ".." in name.replace("\\", "/").split("/"):
+        return None
+    try:
+        file = (folder / name).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return file if file.is_relative_to(folder) and file != folder else None
 
 
 def _canonical(
@@ -228,11 +252,19 @@ def _canonical(
         "definitions": {k: v.model_dump(mode="json", by_alias=True, exclude_none=True) for k, v in sorted(definitions.items())},
         "rules": [
             {"origin": r.origin, "document_sha256": r.document.sha256,
-             **r.rule.model_dump(mode="json", by_alias=True, exclude_none=True)}
+             **({"also_document_sha256": [d.sha256 for d in r.also]} if r.also else {}),
+             **_rule_data(r)}
             for r in rules
         ],
     }
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _rule_data(item: LoadedRule) -> dict[str, Any]:
+    data = item.rule.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if not data.get("also"):
+        data.pop("also", None)  # a rule without further citations hashes as before they existed
+    return data
 
 
 # --- the registry of rule sets -----------------------------------------------------------------

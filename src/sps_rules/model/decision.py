@@ -22,12 +22,22 @@ from .schema import DeadlineKind, Eligibility, SupportFormCode
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
-    """A verbatim citation: the document, the section it stands under, and the quote."""
+    """A verbatim citation: the document, the section (or §, stk.) it stands under, and the quote.
+
+    ``citation`` is set for a statute and reads as a lawyer writes it ("serviceloven § 85, jf. LBK
+    nr 1129 af 22/09/2025"); ``also`` holds further citations that carry the same rule (for
+    instance the statute beside the standard's sentence), each without an ``also`` of its own.
+    """
 
     document: str
     section: str
     quote: str
     legal_reference: str | None = None
+    kind: Annotated[Literal["standard", "guidance", "statute"], Field(
+        description="What the document is: a quality standard, an authority's guidance, or a statute.")] = "standard"
+    citation: Annotated[str | None, Field(
+        description="For a statute: law, §, stk. and consolidation, e.g. 'serviceloven § 85, jf. LBK nr 1129 af 22/09/2025'.")] = None
+    also: Annotated[tuple[SourceRef, ...], Field(description="Further citations of the same rule.")] = ()
 
 
 @dataclass(frozen=True, slots=True)
