@@ -9,8 +9,9 @@ import html
 from typing import Any
 
 from ..engine.evaluator import RuleSet
-from ..engine.loaded import LoadedRule
-from ..model.schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref
+from ..engine.loaded import Document, LoadedRule
+from .coverage import coverage_html, coverage_markdown
+from ..model.schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Source
 
 FACT_DA = {
     "assessment_date": "vurderingsdatoen", "birth_date": "fødselsdatoen", "age": "alderen",
@@ -123,6 +124,12 @@ def _when(item: LoadedRule, definitions: dict[str, Definition]) -> str:
     return " og ".join(parts) if parts else "altid"
 
 
+def _where(src: Source, document: Document) -> str:
+    """'serviceloven § 85, jf. LBK nr 1129 af 22/09/2025' for a statute; 'Titel, afsnit »Målgruppe«' otherwise."""
+    citation = document.ref.citation(src) if document.ref is not None else None
+    return citation or f"{document.title}, afsnit »{src.place}«"
+
+
 def _meta(ruleset: RuleSet) -> list[tuple[str, str]]:
     h = ruleset.loaded.header
     rows = [("Kommune", h.municipality or "—"), ("Lovgrundlag", h.legal_basis), ("Version", h.version),
@@ -156,7 +163,10 @@ def to_markdown(ruleset: RuleSet) -> str:
                     f"- **Konklusion:** {conclusion_words(r)}"]
             if r.interpretation:
                 out.append(f"- **Fortolkning:** {_bare(r.interpretation, 'Fortolkning')}")
-            out += ["", f"> »{src.quote}«  ", f"> — *{item.document.title}, afsnit »{src.place}«{ref}*", ""]
+            out += ["", f"> »{src.quote}«  ", f"> — *{_where(src, item.document)}{ref}*", ""]
+            for more, doc in zip(r.also, item.also, strict=True):
+                out += [f"> »{more.quote}«  ", f"> — *{_where(more, doc)}*", ""]
+    out += ["", coverage_markdown(ruleset.loaded)]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -195,8 +205,12 @@ def to_html(ruleset: RuleSet) -> str:
             out.append(
                 f'<tr id="{e(r.id)}"><td><span class="id">{e(r.id)}</span>{origin}<br>{e(r.text)}<br>'
                 f"<b>Gælder når:</b> {e(_when(item, defs))}<br><b>Konklusion:</b> {e(conclusion_words(r))}{interp}</td>"
-                f'<td class="quote">»{e(src.quote)}«<br><small>{e(item.document.title)}, afsnit »{e(src.place)}«'
-                f"{e(ref)}</small></td></tr>")
+                f'<td class="quote">»{e(src.quote)}«<br><small>{e(_where(src, item.document))}'
+                f"{e(ref)}</small>"
+                + "".join(f"<br>»{e(more.quote)}«<br><small>{e(_where(more, doc))}</small>"
+                          for more, doc in zip(r.also, item.also, strict=True))
+                + "</td></tr>")
         out.append("</table>")
+    out.append(coverage_html(ruleset.loaded))
     out.append("</body></html>")
     return "\n".join(out) + "\n"

@@ -5,7 +5,9 @@ it runs each rule set over a seeded population of citizens through the real engi
 
 - unreachable conclusions: a rule that no citizen makes apply;
 - contradictory conclusions: one citizen given the same support form with two statuses;
-- a threshold (at_least, at_most, ...) in a rule without an ``interpretation``.
+- a threshold (at_least, at_most, ...) in a rule without an ``interpretation``;
+- a sentence of the rule set's own source texts that no rule cites and that is not listed under
+  ``not_decision_relevant`` (an error for a released rule set, a warning for a draft).
 
 Test-case files under ``tests/`` are checked too.
 """
@@ -18,10 +20,12 @@ from typing import Any, Literal
 
 from ..engine.evaluator import RuleSet
 from ..engine.loaded import LoadedRuleSet
-from ..engine.loader import load_file, versions
+from ..engine.loader import _display, load_file, versions
+from ..engine.yamlsafe import location, read_yaml
 from ..model.errors import Problem, RuleFileError, RuleSetNotFound
 from ..model.population import citizens
 from ..model.schema import fact_tests
+from .coverage import account
 from .testcases import load_cases
 
 POPULATION = 1500
@@ -64,6 +68,7 @@ def validate(path: Path | str) -> list[Finding]:
     for loaded in loaded_ok:
         findings += _interpretation_warnings(loaded)
         findings += _reachability(loaded)
+        findings += sentence_findings(loaded)
     for file in case_files:
         try:
             load_cases(file)
@@ -80,6 +85,27 @@ def _files(path: Path) -> tuple[list[Path], list[Path]]:
     for file in sorted(path.rglob("*.yaml")):
         (case_files if file.parent.name == "tests" else rule_files).append(file)
     return rule_files, case_files
+
+
+def sentence_findings(loaded: LoadedRuleSet) -> list[Finding]:
+    """Sentences of the rule set's own sources that are neither cited nor listed as not decision-relevant."""
+    severity: Literal["error", "warning"] = "error" if loaded.header.released else "warning"
+    try:
+        _, lines = read_yaml(loaded.path)
+    except RuleFileError:
+        lines = None
+    index = {ref.id: i for i, ref in enumerate(loaded.header.sources)}
+    out = []
+    for doc in account(loaded):
+        line, col = location(lines, ("ruleset", "sources", index[doc.document_id])) if lines else (0, 0)
+        for sentence in doc.unaccounted:
+            shown = sentence if len(sentence) <= 120 else sentence[:117] + "..."
+            out.append(Finding(severity, Problem(
+                _display(loaded.path), line, col,
+                f"a sentence of {doc.file} is neither cited by a rule nor listed as not decision-relevant: {shown!r}",
+                f"cite it in a rule's source or also, or list it under not_decision_relevant.{doc.document_id} "
+                "with a one-line reason")))
+    return out
 
 
 def _interpretation_warnings(loaded: LoadedRuleSet) -> list[Finding]:

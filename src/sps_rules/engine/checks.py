@@ -48,7 +48,24 @@ class Checker:
         rules = self._merge_rules(definitions)
         self._check_whole(rules)
         self._check_ref_cycles(definitions)
+        self._check_not_decision_relevant()
         return rules, definitions
+
+    def _check_not_decision_relevant(self) -> None:
+        """Each listed sentence stands verbatim in one of this file's own documents."""
+        for doc_id, groups in self.f.not_decision_relevant.items():
+            loc = ("not_decision_relevant", doc_id)
+            document = self.documents.get(doc_id)
+            if document is None:
+                if doc_id not in {s.id for s in self.f.ruleset.sources}:
+                    self.add(loc, f"unknown source document {doc_id!r}", f"use one of: {', '.join(self.documents)}")
+                continue
+            for i, group in enumerate(groups):
+                for j, sentence in enumerate(group.sentences):
+                    folded = fold_quote(sentence)
+                    if not re.search(r"\w", folded) or folded not in document.folded:
+                        self.add(loc + (i, "sentences", j), f"the sentence is not found verbatim in {document.file.name}",
+                                 "copy it exactly from the source text")
 
     def _merge_definitions(self) -> dict[str, Definition]:
         merged: dict[str, Definition] = dict(self.base.definitions) if self.base else {}

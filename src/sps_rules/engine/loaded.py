@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ..model.schema import Definition, DocumentRef, Rule, RuleSetHeader
+from ..model.schema import Definition, DocumentRef, NotDecisionRelevant, Rule, RuleSetHeader
 
 # --- the loaded rule set ---------------------------------------------------------------------
 
@@ -46,6 +46,8 @@ class LoadedRuleSet:
     base: LoadedRuleSet | None
     sha256: str
     canonical: str = field(repr=False)
+    #: per own document id: the sentences listed as not decision-relevant, with their reasons
+    not_decision_relevant: dict[str, tuple[NotDecisionRelevant, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:

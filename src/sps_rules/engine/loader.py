@@ -137,6 +137,7 @@ def _load_uncached(path: Path, root: Path, *, depth: int, display: str, raw: byt
         base=base,
         sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         canonical=canonical,
+        not_decision_relevant={k: tuple(v) for k, v in rule_file.not_decision_relevant.items()},
     )
 
 

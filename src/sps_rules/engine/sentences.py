@@ -23,9 +23,8 @@ ABBREVIATIONS = frozenset({
 CLOSING_ABBREVIATIONS = frozenset({"mv.", "m.v.", "m.m.", "mm.", "osv.", "etc.", "o.l.", "ol.", "m.fl.", "mfl."})
 
 _BREAK = re.compile(
-    r"[•\uf0b7\uf0a7▪◦\u2022]|<(?:/?(?:p|li|ul|ol|br|div|tr|td|h[1-6]))\b[^>]{0,400}>"
-    r"|(?m:^\s*[-*]\s+)|\n(?=\s*(?:§§? |Stk\. )[0-9])|\n\s*\n",
-    re.IGNORECASE,
+    r"[•\uf0b7\uf0a7▪◦\u2022]|(?i:<(?:/?(?:p|li|ul|ol|br|div|tr|td|h[1-6]))\b[^>]{0,400}>)"
+    r"|(?m:^\s*[-*]\s+)|\n(?=\s*(?:§§? |Stk\. )[0-9])|\n[ \t]*\n(?=\s*[^a-zæøå\s])",
 )
 _LABEL = re.compile(r"^(?:§§? [0-9]+(?: [a-z])?(?:-[0-9]+(?: [a-z])?)?\.|Stk\. [0-9]+\.)\s*")
 _CANDIDATE = re.compile(r"[.!?]+[\"»”')]*\s+(?=[\"»«“(]?[A-ZÆØÅ0-9§])")
@@ -38,7 +37,8 @@ def split_sentences(text: str) -> list[str]:
     """The sentences of a text, folded (tags, bullets and whitespace as in quote checks), in order.
 
     A sentence ends at ., ! or ? before a capital or a digit, unless the word before is a Danish
-    abbreviation; list items, HTML paragraphs, blank lines and statute labels also separate.
+    abbreviation; list items, HTML paragraphs, statute labels and blank lines also separate (a
+    blank line before a lower-case word is a wrapped line of a PDF copy, not a break).
     """
     out: list[str] = []
     for chunk in _BREAK.split(text):
@@ -83,7 +83,7 @@ class StatuteParagraph:
 def statute_paragraphs(text: str) -> dict[str, StatuteParagraph]:
     """The paragraphs of a statute text: each starts at a line holding only its heading ('§ 85').
 
-    A paragraph runs to the next heading or to a rule line (----, ====). Lines starting
+    A paragraph runs to the next heading or to a rule line (----, ====: four or more). Lines starting
     'Stk. N. ' begin stk. N; the lines before the first of them are stk. 1.
     """
     found: dict[str, StatuteParagraph] = {}
@@ -91,7 +91,7 @@ def statute_paragraphs(text: str) -> dict[str, StatuteParagraph]:
     for i, heading in enumerate(headings):
         end = headings[i + 1].start() if i + 1 < len(headings) else len(text)
         body = text[heading.end():end]
-        rule = re.search(r"^[-=]{10,}[ \t]*$", body, re.MULTILINE)
+        rule = re.search(r"^[-=]{4,}[ \t]*$", body, re.MULTILINE)
         if rule is not None:
             body = body[:rule.start()]
         parts: dict[int, str] = {}

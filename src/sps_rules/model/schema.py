@@ -416,7 +416,7 @@ class NotDecisionRelevant(_Strict):
     reason: str = Field(min_length=3, max_length=300, description="Why these sentences do not shape a decision.")
     sentences: list[str] = Field(
         min_length=1, max_length=200,
-        description="Each sentence (or a verbatim part of it of at least 10 characters) as it stands in the source.",
+        description="Each sentence (or a verbatim part of it of at least 20 characters) as it stands in the source.",
     )
 
 
