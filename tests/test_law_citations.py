@@ -157,3 +157,28 @@ def test_source_refs_of_older_records_still_read() -> None:
     old = {"document": "d", "section": "Målgruppe", "quote": "q", "legal_reference": None}
     ref = TypeAdapter(SourceRef).validate_python(old)
     assert ref.kind == "standard" and ref.citation is None and ref.also == ()
+
+
+def _strip_new_keys(value: object) -> object:
+    """A decision as engine 0.2 wrote it: SourceRefs without kind, citation and also."""
+    if isinstance(value, dict):
+        return {k: _strip_new_keys(v) for k, v in value.items() if k not in {"kind", "citation", "also"}
+                or not {"document", "quote"} <= set(value)}
+    if isinstance(value, list):
+        return [_strip_new_keys(v) for v in value]
+    return value
+
+
+def test_a_record_made_by_engine_0_2_still_replays_and_names_the_engine_change() -> None:
+    facts = {"assessment_date": "2026-03-02", "birth_date": "1990-01-01", "resident_municipality": "roskilde",
+             "support_need_level": 2, "function_levels": {"mental_functions": 3},
+             "need_met_by_less_intrusive_offer": False}
+    new = sps_rules.record("roskilde", facts)
+    decision = _strip_new_keys(new.decision)
+    assert isinstance(decision, dict) and "citation" not in decision["criteria"][0]["source"]
+    old = new.model_copy(update={"engine_version": "0.2.0", "decision": decision})
+    old = old.model_copy(update={"record_sha256": old.content_sha256()})
+    result = sps_rules.replay(old)
+    assert result.decision is not None and result.decision.eligibility == "eligible"
+    assert any("engine version differs: recorded 0.2.0" in p for p in result.problems)
+    assert any(".source.kind" in d.path or ".source" in d.path for d in result.differences)

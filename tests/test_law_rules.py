@@ -80,7 +80,10 @@ def test_the_national_age_limit_applies_from_1_january_2024() -> None:
 def test_gentofte_2014_follows_its_own_target_group_and_the_law_of_its_time() -> None:
     # The 2014 standard's target group is § 85's sentence, which names no age; "fyldt 18 år" came 2024.
     decision = decide("gentofte_2014", birth_date="1999-06-02", support_need_level=2)  # 16 on 2016-05-10
-    assert criterion(decision, "target.age") == "met" and decision.eligibility == "eligible"
+    assert "target.age" not in {c.id for c in decision.criteria} and decision.eligibility == "eligible"
+    [said] = [c for c in decision.conditions if c.id == "target.age"]
+    assert "ikke et kriterium" in said.text
+    assert said.source.also[0].citation == "barnets lov § 212, stk. 1, jf. lov nr 721 af 13/06/2023"
     assert any("1. januar 2024" in note for note in decision.ruleset.notes)
 
 

@@ -7,7 +7,7 @@ it runs each rule set over a seeded population of citizens through the real engi
 - contradictory conclusions: one citizen given the same support form with two statuses;
 - a threshold (at_least, at_most, ...) in a rule without an ``interpretation``;
 - a sentence of the rule set's own source texts that no rule cites and that is not listed under
-  ``not_decision_relevant`` (an error for a released rule set, a warning for a draft).
+  ``not_decision_relevant`` (an error for a released, shipped rule set, else a warning).
 
 Test-case files under ``tests/`` are checked too.
 """
@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from ..engine.evaluator import RuleSet
 from ..engine.loaded import LoadedRuleSet
-from ..engine.loader import _display, load_file, versions
+from ..engine.loader import _display, load_file, rules_root, versions
 from ..engine.yamlsafe import location, read_yaml
 from ..model.errors import Problem, RuleFileError, RuleSetNotFound
 from ..model.population import citizens
@@ -88,8 +88,13 @@ def _files(path: Path) -> tuple[list[Path], list[Path]]:
 
 
 def sentence_findings(loaded: LoadedRuleSet) -> list[Finding]:
-    """Sentences of the rule set's own sources that are neither cited nor listed as not decision-relevant."""
-    severity: Literal["error", "warning"] = "error" if loaded.header.released else "warning"
+    """Sentences of the rule set's own sources that are neither cited nor listed as not decision-relevant.
+
+    Errors for a released rule set among the shipped ones (the rules folder in use), warnings for
+    a draft or a rule set elsewhere, so that accounting can be completed while a file is written.
+    """
+    shipped = loaded.path.resolve().is_relative_to(rules_root().resolve())
+    severity: Literal["error", "warning"] = "error" if loaded.header.released and shipped else "warning"
     try:
         _, lines = read_yaml(loaded.path)
     except RuleFileError:
