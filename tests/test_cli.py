@@ -22,7 +22,7 @@ def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
 def test_evaluate_text() -> None:
     code, out, _ = run("evaluate", "roskilde", EXAMPLE)
     assert code == 0
-    assert out.startswith("Begrundelse") and "Borgeren opfylder standardens kriterier" in out
+    assert out.startswith("Resultat: i målgruppen (eligible)") and "Borgeren opfylder standardens kriterier" in out
     assert "konkret, individuel vurdering" in out
 
 

@@ -10,35 +10,24 @@ import html
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pydantic import ValidationError
+
 from ..engine.evaluator import FactsInput
 from ..engine.registry import load_ruleset_version
-from ..model.decision import Decision, Referral, SourceRef
-from ..model.errors import FactsError, UnknownFormat
-from .records import DecisionRecord
+from ..model import labels
+from ..model.decision import Deadline, Decision, Referral, SourceRef
+from ..model.errors import FactsError, RecordError, UnknownFormat
+from ..model.markdown import inline
+from .records import DecisionRecord, verify
+from .signing import KeySource
 from .whynot import WhyNot
 from .whynot import analyse as _why_not
 
 Format = Literal["text", "markdown", "html"]
 
-ELIGIBILITY_DA = {
-    "eligible": "Borgeren opfylder standardens kriterier for socialpædagogisk støtte (i målgruppen)",
-    "not_eligible": "Borgeren opfylder ikke standardens kriterier for socialpædagogisk støtte (ikke i målgruppen)",
-    "undetermined": "Det kan endnu ikke afgøres, om borgeren er i målgruppen: der mangler oplysninger",
-}
-STATUS_DA = {
-    "met": "opfyldt", "not_met": "ikke opfyldt", "unknown": "uafklaret",
-    "listed": "nævnt i standarden", "not_listed": "ikke nævnt i standarden", "excluded": "udelukket",
-    "included": "omfattet", "not_addressed": "ikke omtalt i standarden",
-    "default": "udgangspunkt", "permitted": "mulig", "exception": "undtagelse",
-}
-FORM_DA = {
-    "group": "gruppeforløb", "individual": "individuelt forløb", "group_and_individual": "gruppe- og individuelt forløb",
-    "course": "undervisnings-/træningsforløb", "digital": "digital støtte",
-}
-DEADLINE_DA = {
-    "follow_up": "Opfølgning", "complaint": "Klagefrist", "complaint_reassessment": "Genvurdering af klage",
-    "duration_review": "Revurdering af varighed", "non_use_contact": "Kontakt ved manglende brug af støtten",
-}
+ELIGIBILITY_DA = labels.ELIGIBILITY_SENTENCE
+STATUS_DA = labels.STATUS
+FORM_DA = labels.FORM
 
 
 @dataclass
@@ -54,15 +43,22 @@ class Section:
     lead: str = ""
 
 
-def cite(source: SourceRef) -> str:
-    """'Titel, afsnit »Målgruppe«, Serviceloven § 85: »...«', or for a statute 'serviceloven § 85, jf. LBK ...: »...«';
-    further citations of the same rule follow after 'og'."""
+def citations(source: SourceRef) -> list[tuple[str, str]]:
+    """Each citation a source holds, as (where, quote): 'Titel, afsnit »Målgruppe«, Serviceloven § 85',
+    or for a statute 'serviceloven § 85, jf. LBK nr 1129 af 22/09/2025'; then its further citations.
+
+    The one place that reads a source's fields; the three formats write (and escape) its result.
+    """
     if source.citation:
-        text = f"{source.citation}: »{source.quote}«"
+        where = source.citation
     else:
         ref = f", {source.legal_reference}" if source.legal_reference else ""
-        text = f"{source.document}, afsnit »{source.section}«{ref}: »{source.quote}«"
-    return "; og ".join([text, *(cite(more) for more in source.also)])
+        where = f"{source.document}, afsnit »{source.section}«{ref}"
+    return [(where, source.quote), *(pair for more in source.also for pair in citations(more))]
+
+
+def cite(source: SourceRef) -> str:
+    return "; og ".join(f"{where}: »{quote}«" for where, quote in citations(source))
 
 
 def _referral(referral: Referral) -> str:
@@ -74,7 +70,7 @@ def _read(d: Decision, rule_id: str) -> str:
     values = d.values_read(rule_id)
     if not values:
         return ""
-    shown = [f"{path} {_shown(value)}" for path, value in values.items()]
+    shown = [f"{labels.fact(path)} {_shown(value)}" for path, value in values.items()]
     return " Oplysninger: " + ", ".join(shown) + "."
 
 
@@ -101,22 +97,26 @@ def build(d: Decision, why: WhyNot | None = None) -> tuple[str, list[Section]]:
     sections = [head]
     crit = Section("Kriterier", lead="Hvert kriterium, den regel der er anvendt, og den sætning i standarden den bygger på:")
     for c in d.criteria:
-        crit.items.append(Item(f"{c.id}: {STATUS_DA[c.status]}. {c.reason}{_read(d, c.id)}", c.source))
+        crit.items.append(Item(f"{c.id}: {labels.labelled(STATUS_DA, c.status)}. {c.reason}{_read(d, c.id)}",
+                               c.source))
     if d.missing_facts:
-        crit.items.append(Item("Manglende oplysninger, der skal indhentes: " + ", ".join(d.missing_facts) + "."))
+        crit.items.append(Item("Manglende oplysninger, der skal indhentes: " + _missing(d) + "."))
     sections.append(crit)
     if d.support_forms:
         sections.append(Section("Støtteformer", items=[
             Item(f"{FORM_DA[f.form]} ({STATUS_DA[f.status]}): {f.reason}", f.source) for f in d.support_forms]))
     if d.needs:
         sections.append(Section("Borgerens behov", items=[
-            Item(f"{n.need}: {STATUS_DA[n.status]}. {n.reason}", n.source) for n in d.needs]))
+            Item(f"{labels.labelled(labels.NEED, n.need)}: {labels.labelled(STATUS_DA, n.status)}. {n.reason}",
+                 n.source) for n in d.needs]))
     if d.requests:
         sections.append(Section("Borgerens ønsker", items=[
-            Item(f"{q.request}: {STATUS_DA[q.status]}. {q.reason}", q.source) for q in d.requests]))
+            Item(f"{labels.labelled(labels.REQUEST, q.request)}: {labels.labelled(STATUS_DA, q.status)}. {q.reason}",
+                 q.source) for q in d.requests]))
     if d.exclusions:
         sections.append(Section("Ikke omfattet af socialpædagogisk støtte", items=[
-            Item(f"{e.request}: {e.reason}" + (f" Henvisning: {_referral(e.referral)}." if e.referral else ""), e.source)
+            Item(f"{labels.labelled(labels.REQUEST, e.request)}: {e.reason}"
+                 + (f" Henvisning: {_referral(e.referral)}." if e.referral else ""), e.source)
             for e in d.exclusions]))
     if d.referrals:
         sections.append(Section("Henvisninger", items=[Item(f"{_referral(x)}: {x.reason}", x.source) for x in d.referrals]))
@@ -126,14 +126,17 @@ def build(d: Decision, why: WhyNot | None = None) -> tuple[str, list[Section]]:
             when = f"senest {x.due}" if x.due else "ingen dato"
             if x.earliest:
                 when = f"tidligst {x.earliest}, {when}"
-            items.append(Item(f"{DEADLINE_DA[x.kind]}: {when}. Beregning: {x.counting}. {x.reason}", x.source))
+            kind = labels.label(labels.DEADLINE, x.kind).capitalize()
+            items.append(Item(f"{kind}: {when}. Beregning: {_sentence(_counting(x))} {x.reason}", x.source))
         sections.append(Section("Frister", items=items))
     if d.conditions:
         sections.append(Section("Vilkår", items=[Item(c.text, c.source) for c in d.conditions]))
     assess = [Item(a.text, a.source) for a in d.assessments]
-    assess += [Item(f"Behovet {n.need} er ikke nævnt i standarden og skal vurderes konkret.", n.source)
+    assess += [Item(f"Behovet {labels.labelled(labels.NEED, n.need)} er ikke nævnt i standarden og skal vurderes "
+                    "konkret.", n.source)
                for n in d.needs if n.status == "not_listed"]
-    assess += [Item(f"Ønsket {q.request} er ikke omtalt i standarden og skal vurderes konkret.", q.source)
+    assess += [Item(f"Ønsket {labels.labelled(labels.REQUEST, q.request)} er ikke omtalt i standarden og skal "
+                    "vurderes konkret.", q.source)
                for q in d.requests if q.status == "not_addressed"]
     if d.missing_facts:
         assess.append(Item("Kriterier, der ikke kan afgøres, før oplysningerne foreligger: "
@@ -142,13 +145,15 @@ def build(d: Decision, why: WhyNot | None = None) -> tuple[str, list[Section]]:
                             lead="Standarden indebærer ikke en automatisk afgørelse. Disse forhold skal vurderes konkret:",
                             items=assess or [Item("Ingen særlige forhold ud over den samlede konkrete vurdering.")]))
     if why is not None and why.eligibility != "eligible":
-        items = [Item("Afgørende oplysninger: " + (", ".join(why.deciding_facts) or "ingen") + ".")]
+        deciding = ", ".join(_fact_labelled(f) for f in why.deciding_facts)
+        items = [Item("Afgørende oplysninger: " + (deciding or "ingen") + ".")]
         grouped: dict[str, list[str]] = {}
         for ch in why.changes:
-            grouped.setdefault(ch.fact, []).append(f"{_value(ch.value)} → {ch.eligibility}")
+            grouped.setdefault(ch.fact, []).append(
+                f"{_value(ch.value)} → {labels.label(labels.ELIGIBILITY, ch.eligibility)}")
         for fact, outcomes in grouped.items():
             current = next(ch.current for ch in why.changes if ch.fact == fact)
-            items.append(Item(f"{fact} (nu: {_value(current)}): " + "; ".join(outcomes) + "."))
+            items.append(Item(f"{_fact_labelled(fact)}, nu {_value(current)}: " + "; ".join(outcomes) + "."))
         if not grouped:
             items.append(Item("Ingen enkelt ændret oplysning ændrer resultatet; flere oplysninger skal ændres eller "
                               "indhentes samtidig."))
@@ -157,14 +162,68 @@ def build(d: Decision, why: WhyNot | None = None) -> tuple[str, list[Section]]:
             per_criterion.setdefault(fix.criterion, {}).setdefault(fix.fact, []).append(_value(fix.value))
         for criterion, facts in per_criterion.items():
             status = next(f.status for f in why.fixes if f.criterion == criterion)
-            options = "; eller ".join(f"{fact} = {' / '.join(values)}" for fact, values in facts.items())
-            items.append(Item(f"Kriteriet {criterion} ({STATUS_DA[status]}) bliver opfyldt, hvis {options}."))
+            options = "; eller ".join(f"{_fact_labelled(fact)} = {' / '.join(values)}" for fact, values in facts.items())
+            items.append(Item(f"Kriteriet {criterion} ({labels.labelled(STATUS_DA, status)}) bliver opfyldt, "
+                              f"hvis {options}."))
         sections.append(Section("Hvad ville ændre resultatet",
                                 lead="Fundet ved at genberegne med én ændret oplysning ad gangen, med samme version "
                                      "af regelsættet:", items=items))
     if r.notes:
         sections.append(Section("Regelsættets antagelser", items=[Item(n) for n in r.notes]))
     return "Begrundelse: socialpædagogisk støtte", sections
+
+
+def _fact_labelled(path: str) -> str:
+    """'fødselsdatoen (birth_date)': the Danish words, and the field a caseworker fills in."""
+    return f"{labels.fact(path)} ({path})" if labels.fact(path) != path else path
+
+
+def _missing(d: Decision) -> str:
+    return ", ".join(_fact_labelled(path) for path in d.missing_facts)
+
+
+def _counting(x: Deadline) -> str:
+    """The deadline's arithmetic with its anchor fact in Danish words, the field in parentheses."""
+    first, found, rest = x.counting.partition(x.anchor)
+    if not found:
+        return x.counting
+    return first + _fact_labelled(x.anchor) + rest.replace(x.anchor, labels.fact(x.anchor))
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in exactly one full stop, so 'gættes ikke.' is never followed by another."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def summary(d: Decision) -> list[str]:
+    """The decision in 3-6 short Danish lines: eligibility, the criteria not met or the permitted
+    forms, missing facts, what is not covered, the next deadlines.
+
+    >>> summary(sps_rules.evaluate("roskilde", {"assessment_date": "2026-03-02"}))[0]
+    'Resultat: uafklaret (undetermined) efter Roskilde Kommunes kvalitetsstandard (version 2020-01), vurderet 2026-03-02'
+    """
+    r = d.ruleset
+    lines = [f"Resultat: {labels.labelled(labels.ELIGIBILITY, d.eligibility)} efter {r.municipality or r.id}s "
+             f"kvalitetsstandard (version {r.version}), vurderet {d.assessment_date}"]
+    if d.eligibility == "not_eligible":
+        lines.append("Ikke opfyldt: " + " ".join(f"{c.id}: {_sentence(c.reason)}" for c in d.criteria
+                                                  if c.status == "not_met"))
+    if d.support_forms:
+        lines.append("Støtteformer: " + ", ".join(
+            f"{labels.label(FORM_DA, f.form)} ({labels.label(STATUS_DA, f.status)})" for f in d.support_forms))
+    if d.missing_facts:
+        lines.append("Mangler: " + _missing(d))
+    if d.exclusions:
+        lines.append("Ikke omfattet: " + ", ".join(
+            labels.label(labels.REQUEST, e.request) + (f" (henvis til {e.referral.to})" if e.referral else "")
+            for e in d.exclusions))
+    dated = sorted((x for x in d.deadlines if x.due is not None), key=lambda x: (x.due, x.kind))
+    if dated:
+        lines.append("Næste frister: " + "; ".join(
+            f"{labels.label(labels.DEADLINE, x.kind)} {x.due}" for x in dated[:3]))
+    lines.append("Afgørelsen kræver en konkret, individuel vurdering; begrundelsen følger nedenfor.")
+    return lines
 
 
 def _value(value: object) -> str:
@@ -183,7 +242,7 @@ FORMATS: tuple[str, ...] = ("text", "markdown", "html")
 def render(d: Decision, *, format: Format = "text", why: WhyNot | None = None) -> str:
     """The decision's reasons as plain text, Markdown or a self-contained HTML page.
 
-    Raises ``ValueError`` (an ``SpsRulesError``) for any other format.
+    Raises ``UnknownFormat`` (a ``ValueError`` and an ``SpsRulesError``) for any other format.
     """
     if format not in FORMATS:
         raise UnknownFormat(f"unknown format {format!r}; use one of: {', '.join(FORMATS)}")
@@ -196,27 +255,39 @@ def render(d: Decision, *, format: Format = "text", why: WhyNot | None = None) -
 
 
 def to_text(d: Decision) -> str:
-    return render(d)
+    """The reasons as plain text, after a short summary (``summary``): what ``sps-rules evaluate`` prints."""
+    return "\n".join(summary(d)) + "\n\n" + render(d)
 
 
 def explain(source: Decision | DecisionRecord, *, format: Format = "text", why_not: bool = False,
-            facts: FactsInput | None = None) -> str:
+            facts: FactsInput | None = None, verify_key: KeySource | None = None) -> str:
     """Danish reasons for a decision (or a record's decision) as text, Markdown or HTML.
 
-    With ``why_not``, the facts that decide a negative or open outcome and the changes that
-    would alter it are added; they come from re-evaluating under the same rule-set version,
-    so they need the facts (a record carries them). Raises ``UnknownFormat`` for a format other
-    than ``text``, ``markdown`` or ``html`` and ``FactsError`` when ``why_not`` has no facts.
+    Takes a ``Decision`` or a ``DecisionRecord``, ``format`` (``"text"``, ``"markdown"`` or
+    ``"html"``), ``why_not`` and, for a decision with ``why_not``, its ``facts`` (a
+    ``CitizenFacts``, a mapping, JSON text or a ``Path``; a record carries them). With
+    ``why_not``, the facts that decide a negative or open outcome and the changes that would
+    alter it are added; they come from re-evaluating under the same rule-set version. A record
+    is verified first; ``verify_key`` (an Ed25519 public key) also requires its signature.
+    Returns the text; Markdown and HTML escape everything that comes from data. Raises
+    ``UnknownFormat`` (a ``ValueError``) for any other format, e.g. ``"pdf"``, ``FactsError``
+    when ``why_not`` has no facts, and ``RecordError`` if a record was altered after it was
+    written or, with ``verify_key``, that key did not sign it.
 
-    >>> import sps_rules
     >>> d = sps_rules.evaluate("roskilde", {"assessment_date": "2026-03-02"})
     >>> sps_rules.explain(d).splitlines()[0]
-    'Afgørelsesstøtte: socialpædagogisk støtte efter serviceloven § 85'
+    'Begrundelse: socialpædagogisk støtte'
+    >>> sps_rules.explain(d, format="html").startswith("<!DOCTYPE html>")
+    True
     """
     if format not in FORMATS:
         raise UnknownFormat(f"unknown format {format!r}; use one of: {', '.join(FORMATS)}")
     if isinstance(source, DecisionRecord):
-        decision = Decision.model_validate(source.decision)
+        verify(source, verify_key)
+        try:
+            decision = Decision.model_validate(source.decision)
+        except ValidationError:
+            raise RecordError("the record's decision is not a valid decision") from None
         facts = source.facts if facts is None else facts
     else:
         decision = source
@@ -243,17 +314,16 @@ def _text(title: str, sections: list[Section]) -> str:
 
 
 def _markdown(title: str, sections: list[Section]) -> str:
-    out = [f"# {title}"]
+    """Markdown in which every piece of text from data is escaped (``inline``): nothing becomes live."""
+    out = [f"# {inline(title)}"]
     for s in sections:
-        out += ["", f"## {s.title}", ""]
+        out += ["", f"## {inline(s.title)}", ""]
         if s.lead:
-            out += [s.lead, ""]
+            out += [inline(s.lead), ""]
         for item in s.items:
-            out.append(f"- {item.text}")
+            out.append(f"- {inline(item.text)}")
             if item.source:
-                src = item.source
-                ref = f", {src.legal_reference}" if src.legal_reference else ""
-                out.append(f"  > *{src.document}, afsnit »{src.section}«{ref}:* »{src.quote}«")
+                out += [f"  > *{inline(where)}:* »{inline(quote)}«" for where, quote in citations(item.source)]
     return "\n".join(out) + "\n"
 
 
@@ -277,10 +347,8 @@ def _html(title: str, sections: list[Section]) -> str:
         for item in s.items:
             out.append(f"<li>{e(item.text)}")
             if item.source:
-                src = item.source
-                ref = f", {src.legal_reference}" if src.legal_reference else ""
-                out.append(f"<blockquote><cite>{e(src.document)}, afsnit »{e(src.section)}«{e(ref)}</cite>: "
-                           f"»{e(src.quote)}«</blockquote>")
+                out += [f"<blockquote><cite>{e(where)}</cite>: »{e(quote)}«</blockquote>"
+                        for where, quote in citations(item.source)]
             out.append("</li>")
         out.append("</ul></section>")
     out.append("</body></html>")

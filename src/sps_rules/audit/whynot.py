@@ -132,7 +132,15 @@ def why_not(municipality: str, facts: FactsInput, *, root: Path | str | None = N
     """For a not_eligible or undetermined outcome: the deciding facts and the single changes that alter it.
 
     Every change is found by re-evaluating a variant of the facts under the same version, so each
-    claim holds by construction. Takes the same facts as ``evaluate`` and raises as it does.
+    claim holds by construction. Takes the same as ``evaluate`` (facts: a ``CitizenFacts``, a
+    mapping, JSON text or a ``Path``). Returns a ``WhyNot`` (``.deciding_facts``, ``.changes``,
+    ``.fixes``). Raises ``FactsError`` and ``RuleSetNotFound`` as ``evaluate``.
+
+    >>> facts = {"assessment_date": "2026-03-02", "birth_date": "1990-01-01", "resident_municipality": "roskilde",
+    ...          "function_levels": {"mental_functions": 3}, "support_need_level": 1,
+    ...          "need_met_by_less_intrusive_offer": False}
+    >>> [(c.fact, c.value, c.eligibility) for c in sps_rules.why_not("roskilde", facts).changes][:1]
+    [('support_need_level', 2, 'eligible')]
     """
     citizen = coerce_facts(facts)
     return analyse(load_ruleset(municipality, citizen.assessment_date, root=root), citizen)

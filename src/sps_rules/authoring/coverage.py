@@ -15,6 +15,7 @@ from typing import Literal
 
 from ..engine.loaded import Document, LoadedRuleSet, fold_quote
 from ..engine.sentences import split_sentences, statute_paragraphs
+from ..model.markdown import inline
 
 Status = Literal["cited", "not_decision_relevant", "unaccounted"]
 MIN_PART = 20
@@ -89,27 +90,19 @@ def account(loaded: LoadedRuleSet) -> list[DocumentAccount]:
 STATUS_DA = {"cited": "citeret", "not_decision_relevant": "ikke afgørende", "unaccounted": "IKKE REDEGJORT FOR"}
 
 
-def _md(text: str) -> str:
-    """Markdown-safe text: markup characters and tags escaped."""
-    out = html.escape(text, quote=False)
-    for char in "\\`*_[]#|~":
-        out = out.replace(char, "\\" + char)
-    return out
-
-
 def coverage_markdown(loaded: LoadedRuleSet) -> str:
     """'## Sætningsdækning': per document and sentence, the citing rules or the reason it is left out."""
     out = ["## Sætningsdækning", "",
            "Hver sætning i regelsættets egne kilder er enten citeret af en regel eller anført som ikke "
            "afgørende for en afgørelse, med begrundelse.", ""]
     for doc in account(loaded):
-        out += [f"### {_md(doc.title)}", "",
+        out += [f"### {inline(doc.title)}", "",
                 f"{doc.count('cited')} citeret, {doc.count('not_decision_relevant')} ikke afgørende, "
                 f"{doc.count('unaccounted')} ikke redegjort for.", "",
                 "| Sætning | Status | Regel eller begrundelse |", "| --- | --- | --- |"]
         for row in doc.sentences:
             why = ", ".join(row.rules) if row.rules else (row.reason or "")
-            out.append(f"| {_md(row.sentence)} | {STATUS_DA[row.status]} | {_md(why)} |")
+            out.append(f"| {inline(row.sentence)} | {STATUS_DA[row.status]} | {inline(why)} |")
         out.append("")
     return "\n".join(out)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.evaluator import RuleSet
+from ..model import labels
 from ..model.errors import RuleSetNotFound, SpsRulesError
 from ..model.population import citizens
 from .compare import ROWS, summarise
@@ -52,7 +53,7 @@ def diff_rulesets(old: RuleSet, new: RuleSet, *, n: int = 2000, seed: int = 85) 
     for key in ("title", "legal_basis", "version", "valid_from", "valid_to", "notes", "extends"):
         a, b = getattr(old.loaded.header, key), getattr(new.loaded.header, key)
         if a != b:
-            header.append(f"{key}: {_short(a)} → {_short(b)}")
+            header.append(f"{labels.label(labels.HEADER_FIELD, key)}: {_short(a)} → {_short(b)}")
     old_rules = {r.rule.id: r.rule for r in old.loaded.rules}
     new_rules = {r.rule.id: r.rule for r in new.loaded.rules}
     changes = []
@@ -111,18 +112,65 @@ def diff_text(d: RuleSetDiff) -> str:
     lines.append(f"Regler: {counts['added']} tilføjet, {counts['removed']} fjernet, {counts['changed']} ændret")
     for c in d.rules:
         sign = {"added": "+", "removed": "-", "changed": "~"}[c.change]
-        lines.append(f"  {sign} {c.rule_id}" + (f"  ({', '.join(c.parts)})" if c.parts else ""))
+        parts = ", ".join(labels.label(labels.RULE_PART, p) for p in c.parts)
+        lines.append(f"  {sign} {c.rule_id}" + (f"  (ændret: {parts})" if c.parts else ""))
     i = d.impact
     lines += ["", f"Virkning på {i.population} genererede borgere (seed {i.seed}): {i.changed} afgørelser ændres"]
     for k, v in i.eligibility.items():
-        lines.append(f"  eligibility {k}: {v}")
+        old, new = k.split(" → ")
+        lines.append(f"  målgruppe {_eligibility(old)} → {_eligibility(new)}: {v}")
     for k, v in i.aspects.items():
-        lines.append(f"  {k} ændret: {v}")
+        lines.append(f"  {labels.label(labels.DECISION_PART, k)} ændret: {v}")
     for n, ex in enumerate(i.examples[:3], 1):
-        lines.append(f"  eksempel {n}: {json.dumps(ex['facts'], ensure_ascii=False)}")
+        lines.append(f"  eksempel {n}: {_facts(ex['facts'])}")
         for k, (a, b) in ex["differs"].items():
-            lines.append(f"     {k}: {a} → {b}")
+            lines.append(f"     {labels.label(labels.DECISION_PART, k)}: {_shown(k, a)} → {_shown(k, b)}")
     return "\n".join(lines) + "\n"
+
+
+def _facts(facts: dict[str, Any]) -> str:
+    """An example citizen's facts in Danish words: 'fødselsdatoen 2002-01-07, ...'."""
+    shown = []
+    for name, value in facts.items():
+        if isinstance(value, dict):
+            shown += [f"{labels.fact(f'{name}.{k}')} {v}" for k, v in value.items()]
+        elif isinstance(value, list):
+            table = {"needs": labels.NEED, "requests": labels.REQUEST}.get(name, {})
+            shown.append(f"{labels.fact(name)} [{', '.join(labels.label(table, v) for v in value) or 'ingen'}]")
+        else:
+            shown.append(f"{labels.fact(name)} {_yes_no(value)}")
+    return "; ".join(shown)
+
+
+def _yes_no(value: Any) -> str:
+    return "ja" if value is True else "nej" if value is False else str(value)
+
+
+def _eligibility(code: str) -> str:
+    return labels.labelled(labels.ELIGIBILITY, code)
+
+
+def _shown(part: str, value: Any) -> str:
+    """A summarised decision part (see ``compare.summarise``) in Danish: its codes as labels."""
+    if part == "eligibility":
+        return _eligibility(str(value))
+    if not isinstance(value, list):
+        return str(value)
+    return "[" + ", ".join(_item(part, str(v)) for v in value) + "]"
+
+
+def _item(part: str, text: str) -> str:
+    head, _, rest = text.partition(" ")
+    if part == "support_forms":  # 'group (permitted)'
+        status = rest.strip("()")
+        return labels.label(labels.FORM, head) + (f" ({labels.label(labels.STATUS, status)})" if status else "")
+    if part == "exclusions":  # 'escort_only → Ledsagelse'
+        return labels.label(labels.REQUEST, head) + (f" {rest}" if rest else "")
+    if part == "deadlines":  # 'follow_up 2026-07-01'
+        return labels.label(labels.DEADLINE, head) + (f" {rest}" if rest else "")
+    if part == "missing_facts":
+        return labels.fact(text)
+    return text
 
 
 def diff_json(d: RuleSetDiff) -> str:

@@ -10,25 +10,13 @@ from typing import Any
 
 from ..engine.evaluator import RuleSet
 from ..engine.loaded import Document, LoadedRule
-from .coverage import coverage_html, coverage_markdown
+from ..model import labels
+from ..model.markdown import inline, slug
 from ..model.schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Source
+from .coverage import coverage_html, coverage_markdown
 
-FACT_DA = {
-    "assessment_date": "vurderingsdatoen", "birth_date": "fødselsdatoen", "age": "alderen",
-    "resident_municipality": "bopælskommunen", "support_need_level": "støttebehovsniveauet",
-    "special_social_problems": "særlige sociale problemer", "can_participate_actively": "kan deltage aktivt",
-    "wants_to_participate": "vil deltage", "can_participate_in_group": "kan deltage i en gruppe",
-    "need_met_by_less_intrusive_offer": "behovet kan dækkes mindre indgribende", "needs": "behovene",
-    "requests": "ønskerne", "support_start_date": "støttens startdato", "last_support_used_date": "sidste brug af støtten",
-    "decision_notified_date": "dagen afgørelsen blev modtaget", "complaint_received_date": "dagen klagen blev modtaget",
-    "home_is_safe_workplace": "hjemmet er en sikker arbejdsplads",
-}
-THEME_DA = {
-    "physical_functions": "fysiske funktioner", "mental_functions": "mentale funktioner", "self_care": "egenomsorg",
-    "practical_tasks": "praktiske opgaver", "mobility": "mobilitet", "communication": "kommunikation",
-    "relations": "relationer", "community_life": "samfundsliv", "health_conditions": "sundhedsforhold",
-    "social_conditions": "sociale forhold",
-}
+FACT_DA = labels.FACT
+THEME_DA = labels.THEME
 OP_DA = {"equals": "er", "not_equals": "er ikke", "at_least": "er mindst", "at_most": "er højst",
          "greater_than": "er over", "less_than": "er under", "one_of": "er en af", "contains": "omfatter",
          "contains_any": "omfatter mindst én af"}
@@ -37,13 +25,13 @@ KIND_DA = {
     "request": "Ønsker: omfattet og udelukket", "referral": "Henvisninger", "condition": "Vilkår",
     "assessment": "Til den individuelle vurdering", "deadline": "Frister",
 }
-ELIG_DA = {"eligible": "i målgruppen", "not_eligible": "ikke i målgruppen", "undetermined": "uafklaret"}
+ELIG_DA = labels.ELIGIBILITY
+#: The Danish label table for the values of a fact, where its values are codes.
+VALUE_DA = {"needs": labels.NEED, "requests": labels.REQUEST}
 
 
 def fact_words(path: str) -> str:
-    if path.startswith("function_levels."):
-        return f"funktionsevneniveauet for {THEME_DA[path.split('.', 1)[1]]}"
-    return FACT_DA.get(path, path)
+    return labels.fact(path)
 
 
 def _bare(text: str, prefix: str) -> str:
@@ -51,13 +39,15 @@ def _bare(text: str, prefix: str) -> str:
     return text[len(prefix):].lstrip(" :") if text.lower().startswith(prefix.lower()) else text
 
 
-def _val(value: Any) -> str:
+def _val(value: Any, fact: str = "") -> str:
     if value is True:
         return "ja"
     if value is False:
         return "nej"
     if isinstance(value, list):
-        return ", ".join(_val(v) for v in value)
+        return ", ".join(_val(v, fact) for v in value)
+    if fact in VALUE_DA and isinstance(value, str):
+        return labels.labelled(VALUE_DA[fact], value)
     return str(value)
 
 
@@ -71,13 +61,18 @@ def condition_words(cond: Condition, definitions: dict[str, Definition]) -> str:
         return "ikke (" + condition_words(cond.not_, definitions) + ")"
     if isinstance(cond, Ref):
         definition = definitions[cond.ref]
-        return f"«{definition.text.rstrip('.')}» [{cond.ref}]"
+        return f"«{definition.text.rstrip('.')}» ({cond.ref})"
     assert isinstance(cond, FactTest)
     if cond.comparison == "known":
         return f"{fact_words(cond.fact)} er {'oplyst' if cond.value else 'ikke oplyst'}"
     if cond.fact in FACT_DA and isinstance(cond.value, bool) and cond.comparison == "equals":
         return f"{fact_words(cond.fact)}: {_val(cond.value)}"
-    return f"{fact_words(cond.fact)} {OP_DA[cond.comparison]} {_val(cond.value)}"
+    return f"{fact_words(cond.fact)} {OP_DA[cond.comparison]} {_val(cond.value, cond.fact)}"
+
+
+def _period(period: Any) -> str:
+    """'3 måneder, 2 uger'."""
+    return ", ".join(f"{v} {labels.PERIOD_UNIT[k]}" for k, v in period.model_dump().items() if v)
 
 
 def conclusion_words(rule: Any) -> str:
@@ -86,25 +81,26 @@ def conclusion_words(rule: Any) -> str:
     if kind == "criterion":
         return f"Kriterium. Opfyldt: {c.met} Ikke opfyldt: {c.not_met}"
     if kind == "support_form":
-        return f"Støtteform {c.form}: {c.status}"
+        return f"Støtteform {labels.labelled(labels.FORM, c.form)}: {labels.labelled(labels.STATUS, c.status)}"
     if kind == "need":
-        return f"Behov {c.code or '(alle ikke nævnte)'}: {c.status}"
+        code = labels.labelled(labels.NEED, c.code) if c.code else "(alle ikke nævnte)"
+        return f"Behov {code}: {labels.labelled(labels.STATUS, c.status)}"
     if kind == "request":
         ref = f"; henvisning: {c.referral.to}" + (f" ({c.referral.legal_basis})" if c.referral.legal_basis else "") \
             if c.referral else ""
-        return f"Ønske {c.code or '(alle ikke omtalte)'}: {c.status}{ref}"
+        code = labels.labelled(labels.REQUEST, c.code) if c.code else "(alle ikke omtalte)"
+        return f"Ønske {code}: {labels.labelled(labels.STATUS, c.status)}{ref}"
     if kind == "referral":
         return f"Henvisning til {c.to}" + (f" ({c.legal_basis})" if c.legal_basis else "")
     if kind == "deadline":
-        parts = [f"{k} {v}" for k, v in c.add.model_dump().items() if v]
-        window = f", tidligst + {', '.join(f'{k} {v}' for k, v in c.earliest.model_dump().items() if v)}" \
-            if c.earliest else ""
+        parts = _period(c.add)
+        window = f", tidligst + {_period(c.earliest)}" if c.earliest else ""
         roll = "; flyttes til næste hverdag ved weekend/helligdag" if c.next_weekday else ""
-        return f"Frist ({c.kind}): {fact_words(c.anchor)} + {', '.join(parts)}{window}{roll}"
+        return f"Frist: {labels.labelled(labels.DEADLINE, c.kind)}: {fact_words(c.anchor)} + {parts}{window}{roll}"
     if kind == "condition":
-        return f"Vilkår ({c.category})"
+        return f"Vilkår: {labels.labelled(labels.CONDITION_CATEGORY, c.category)}"
     if kind == "assessment":
-        return "Punkt til den individuelle vurdering" + (f" (om {', '.join(c.about)})" if c.about else "")
+        return "Punkt til den individuelle vurdering" + (f" (om {', '.join(map(fact_words, c.about))})" if c.about else "")
     return "Princip"
 
 
@@ -124,12 +120,6 @@ def _when(item: LoadedRule, definitions: dict[str, Definition]) -> str:
     return " og ".join(parts) if parts else "altid"
 
 
-def _where(src: Source, document: Document) -> str:
-    """'serviceloven § 85, jf. LBK nr 1129 af 22/09/2025' for a statute; 'Titel, afsnit »Målgruppe«' otherwise."""
-    citation = document.ref.citation(src) if document.ref is not None else None
-    return citation or f"{document.title}, afsnit »{src.place}«"
-
-
 def _meta(ruleset: RuleSet) -> list[tuple[str, str]]:
     h = ruleset.loaded.header
     rows = [("Kommune", h.municipality or "—"), ("Lovgrundlag", h.legal_basis), ("Version", h.version),
@@ -141,31 +131,58 @@ def _meta(ruleset: RuleSet) -> list[tuple[str, str]]:
     return rows
 
 
+def _heading(item: LoadedRule, ruleset: RuleSet) -> str:
+    """A rule's heading: its id, and where it comes from when the baseline defines it."""
+    return item.rule.id + ("" if item.origin == ruleset.id else f" (fra {item.origin})")
+
+
+def _toc_markdown(ruleset: RuleSet, entries: list[tuple[str, list[LoadedRule]]]) -> list[str]:
+    """The table of contents: each section, and under it each rule, linked to its heading."""
+    out = ["## Indhold", ""]
+    if ruleset.loaded.definitions:
+        out.append(f"- [Definitioner](#{slug('Definitioner')})")
+    for title, items in entries:
+        out.append(f"- [{inline(title)}](#{slug(title)}) ({len(items)})")
+        out += [f"  - [{inline(item.rule.id)}](#{slug(_heading(item, ruleset))})" for item in items]
+    return out
+
+
+def _where(src: Source, document: Document) -> str:
+    """'serviceloven § 85, jf. LBK nr 1129 af 22/09/2025' for a statute; 'Titel, afsnit »Målgruppe«' otherwise."""
+    citation = document.ref.citation(src) if document.ref is not None else None
+    return citation or f"{document.title}, afsnit »{src.place}«"
+
+
 def to_markdown(ruleset: RuleSet) -> str:
+    """The rule set as Markdown. Every text from the rule file is escaped (``inline``), so a rule
+    text or quote holding HTML or Markdown syntax is shown as written, never rendered live."""
     defs = ruleset.loaded.definitions
-    out = [f"# {ruleset.title}", ""]
-    out += [f"- **{k}:** {v}" for k, v in _meta(ruleset)]
+    entries = _entries(ruleset)
+    out = [f"# {inline(ruleset.title)}", ""]
+    out += [f"- **{inline(k)}:** {inline(v)}" for k, v in _meta(ruleset)]
+    out += [""] + _toc_markdown(ruleset, entries)
     if defs:
         out += ["", "## Definitioner", ""]
         for name, d in defs.items():
-            out.append(f"- **{name}**: {d.text} Betingelse: {condition_words(d.when, defs)}.")
+            out.append(f"- **{inline(d.text.rstrip('.'))}** ({inline(name)}). "
+                       f"Betingelse: {inline(condition_words(d.when, defs))}.")
             if d.interpretation:
-                out.append(f"  - *Fortolkning:* {_bare(d.interpretation, 'Fortolkning')}")
-    for title, items in _entries(ruleset):
-        out += ["", f"## {title}", ""]
+                out.append(f"  - *Fortolkning:* {inline(_bare(d.interpretation, 'Fortolkning'))}")
+    for title, items in entries:
+        out += ["", f"## {inline(title)}", ""]
         for item in items:
             r = item.rule
             src = r.source
             ref = f", {src.legal_reference}" if src.legal_reference else ""
-            out += [f"### {r.id}" + ("" if item.origin == ruleset.id else f" (fra {item.origin})"), "",
-                    r.text, "",
-                    f"- **Gælder når:** {_when(item, defs)}",
-                    f"- **Konklusion:** {conclusion_words(r)}"]
+            out += [f"### {inline(_heading(item, ruleset))}", "",
+                    inline(r.text), "",
+                    f"- **Gælder når:** {inline(_when(item, defs))}",
+                    f"- **Konklusion:** {inline(conclusion_words(r))}"]
             if r.interpretation:
-                out.append(f"- **Fortolkning:** {_bare(r.interpretation, 'Fortolkning')}")
-            out += ["", f"> »{src.quote}«  ", f"> — *{_where(src, item.document)}{ref}*", ""]
+                out.append(f"- **Fortolkning:** {inline(_bare(r.interpretation, 'Fortolkning'))}")
+            out += ["", f"> »{inline(src.quote)}«  ", f"> — *{inline(_where(src, item.document))}{inline(ref)}*", ""]
             for more, doc in zip(r.also, item.also, strict=True):
-                out += [f"> »{more.quote}«  ", f"> — *{_where(more, doc)}*", ""]
+                out += [f"> »{inline(more.quote)}«  ", f"> — *{inline(_where(more, doc))}*", ""]
     out += ["", coverage_markdown(ruleset.loaded)]
     return "\n".join(out).rstrip() + "\n"
 
@@ -186,16 +203,24 @@ def to_html(ruleset: RuleSet) -> str:
            f"<h1>{e(ruleset.title)}</h1>", '<table class="meta">']
     out += [f"<tr><td><b>{e(k)}</b></td><td>{e(v)}</td></tr>" for k, v in _meta(ruleset)]
     out.append("</table>")
+    entries = _entries(ruleset)
+    out.append('<nav><h2>Indhold</h2><ul>')
     if defs:
-        out.append("<h2>Definitioner</h2><ul>")
+        out.append('<li><a href="#definitioner">Definitioner</a></li>')
+    for title, items in entries:
+        rules = "".join(f'<li><a href="#{e(item.rule.id)}">{e(item.rule.id)}</a></li>' for item in items)
+        out.append(f'<li><a href="#sec-{e(slug(title))}">{e(title)}</a> ({len(items)})<ul>{rules}</ul></li>')
+    out.append("</ul></nav>")
+    if defs:
+        out.append('<h2 id="definitioner">Definitioner</h2><ul>')
         for name, d in defs.items():
             interp = (f'<br><span class="interp">Fortolkning: {e(_bare(d.interpretation, "Fortolkning"))}</span>'
                       if d.interpretation else "")
-            out.append(f'<li><span class="id">{e(name)}</span>: {e(d.text)} '
+            out.append(f'<li>{e(d.text.rstrip("."))} (<span class="id">{e(name)}</span>). '
                        f"Betingelse: {e(condition_words(d.when, defs))}.{interp}</li>")
         out.append("</ul>")
-    for title, items in _entries(ruleset):
-        out.append(f"<h2>{e(title)}</h2><table><tr><th>Regel</th><th>Standardens tekst</th></tr>")
+    for title, items in entries:
+        out.append(f'<h2 id="sec-{e(slug(title))}">{e(title)}</h2><table><tr><th>Regel</th><th>Standardens tekst</th></tr>')
         for item in items:
             r, src = item.rule, item.rule.source
             ref = f", {src.legal_reference}" if src.legal_reference else ""
@@ -205,8 +230,7 @@ def to_html(ruleset: RuleSet) -> str:
             out.append(
                 f'<tr id="{e(r.id)}"><td><span class="id">{e(r.id)}</span>{origin}<br>{e(r.text)}<br>'
                 f"<b>Gælder når:</b> {e(_when(item, defs))}<br><b>Konklusion:</b> {e(conclusion_words(r))}{interp}</td>"
-                f'<td class="quote">»{e(src.quote)}«<br><small>{e(_where(src, item.document))}'
-                f"{e(ref)}</small>"
+                f'<td class="quote">»{e(src.quote)}«<br><small>{e(_where(src, item.document))}{e(ref)}</small>'
                 + "".join(f"<br>»{e(more.quote)}«<br><small>{e(_where(more, doc))}</small>"
                           for more, doc in zip(r.also, item.also, strict=True))
                 + "</td></tr>")

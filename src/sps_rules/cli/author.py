@@ -129,6 +129,14 @@ def docs(ruleset: str, fmt: str, output: str | None) -> None:
     except SpsRulesError as exc:
         _fail(str(exc).replace("\n", "; "))
     if output:
-        Path(output).write_text(document, encoding="utf-8")
+        from ..audit.files import write_atomic
+
+        source = Path(ruleset)
+        if source.is_file() and source.resolve() == Path(output).resolve():
+            _fail(f"{output}: the document would overwrite the rule file; choose another name")
+        try:
+            write_atomic(Path(output), document.encode("utf-8"), what="document")
+        except SpsRulesError as exc:
+            _fail(str(exc))
     else:
         click.echo(document, nl=False)

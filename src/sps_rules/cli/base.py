@@ -1,14 +1,15 @@
-"""The command group and what every command shares: one-line errors (exit 2) and reading facts."""
+"""The command group and what every command shares: one-line errors (exit 2), reading facts, outputs."""
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
+from ..model.errors import SpsRulesError
+from ..model.io import check_output, read_bounded, read_stream_bounded
+from ..model.jsonio import loads_object
 from ..version import __version__
 
 MAX_FACTS_BYTES = 1_000_000
@@ -20,27 +21,44 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def read_facts(path: str) -> tuple[str, Any]:
+    """The facts object of a file (or ``-``: standard input), read strictly and with a size limit."""
     name = "<stdin>" if path == "-" else path
     try:
-        raw = sys.stdin.buffer.read(MAX_FACTS_BYTES + 1) if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        fail(f"{name}: cannot read the facts file: {exc.strerror}")
-    if len(raw) > MAX_FACTS_BYTES:
-        fail(f"{name}: the facts file is larger than {MAX_FACTS_BYTES:,} bytes")
+        if path == "-":
+            raw = read_stream_bounded(sys.stdin.buffer, MAX_FACTS_BYTES, what="facts file")
+        else:
+            raw = read_bounded(path, MAX_FACTS_BYTES, what="facts file")
+        return name, loads_object(raw, what=name, max_bytes=MAX_FACTS_BYTES)
+    except SpsRulesError as exc:
+        fail(str(exc))
+
+
+def output_or_fail(output: str, *inputs: str) -> None:
+    """Exit 2 before anything is read or written when ``output`` is one of ``inputs`` or unwritable."""
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        fail(f"{name}: the facts file is not UTF-8 text")
-    except json.JSONDecodeError as exc:
-        fail(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}")
-    except RecursionError:
-        fail(f"{name}: the JSON is nested too deeply to be citizen facts")
-    if not isinstance(data, dict):
-        fail(f"{name}: the facts must be a JSON object, got {type(data).__name__}")
-    return name, data
+        check_output(output, *inputs)
+    except SpsRulesError as exc:
+        fail(str(exc))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _tolerant_streams() -> None:
+    """Never crash on a character the terminal's encoding lacks (PYTHONIOENCODING=latin-1 and "ø")."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a stream that cannot be reconfigured keeps its settings
+                pass
+
+
+class _Group(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _tolerant_streams()
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sps-rules")
 def main() -> None:
     """Evaluate Danish quality standards for socialpædagogisk støtte (Serviceloven § 85)."""

@@ -19,6 +19,7 @@ from ..model.facts import CitizenFacts
 from ..model.schema import rule_file_json_schema
 from .base import fail as _fail
 from .base import main
+from .base import output_or_fail as _output_or_fail
 from .base import read_facts as _read_facts
 
 
@@ -28,15 +29,21 @@ from .base import read_facts as _read_facts
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--record", "record_file", type=click.Path(dir_okay=False, writable=True),
               help="Also write a self-contained, hashed decision record to this file.")
-def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None) -> None:
+@click.option("--sign-key", "sign_key", type=click.Path(dir_okay=False),
+              help="Sign the record with this Ed25519 private key (see 'keys new'; needs sps-rules[sign]).")
+def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, sign_key: str | None) -> None:
     """Evaluate one citizen's FACTS against MUNICIPALITY's rule set."""
+    if sign_key and not record_file:
+        _fail("--sign-key signs the record: give --record FILE too")
+    if record_file:
+        _output_or_fail(record_file, facts)
     name, data = _read_facts(facts)
     try:
         decision = evaluate_facts(municipality, data)
         if record_file:
             citizen_date = decision.assessment_date
-            record = make_record(load_ruleset(municipality, citizen_date), data)
-            Path(record_file).write_text(record.to_json(), encoding="utf-8")
+            record = make_record(load_ruleset(municipality, citizen_date), data, sign_key=sign_key)
+            record.write(Path(record_file))
     except FactsError as exc:
         _fail(f"{name}: {str(exc).split(': ', 1)[1]}")
     except RuleFileError as exc:
@@ -48,17 +55,26 @@ def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None) -
     click.echo(decision.to_json() if fmt == "json" else to_text(decision), nl=fmt == "json")
 
 
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve() or Path(a).samefile(b)
+    except OSError:
+        return False
+
+
 @main.command()
 @click.argument("record_file", metavar="RECORD.json")
-def replay(record_file: str) -> None:
+@click.option("--verify-key", "verify_key", type=click.Path(dir_okay=False),
+              help="Require a signature by this Ed25519 public key (needs sps-rules[sign]).")
+def replay(record_file: str, verify_key: str | None) -> None:
     """Re-evaluate a decision record with the rule-set version it names.
 
-    Exit 0 "reproduced exactly"; 1 with a field-level diff when anything differs; 2 for a
-    corrupt or invalid record.
+    Exit 0 "reproduced exactly"; 1 with a field-level diff when anything differs (or the record
+    was altered, or not signed by --verify-key); 2 for a corrupt or invalid record or key.
     """
     try:
-        result = replay_record(Path(record_file))
-    except RecordError as exc:
+        result = replay_record(Path(record_file), verify_key=verify_key)
+    except SpsRulesError as exc:
         _fail(str(exc))
     click.echo(result.report())
     sys.exit(result.exit_code)
@@ -70,13 +86,26 @@ def replay(record_file: str) -> None:
 @click.option("--municipality", help="Rule set to evaluate --facts against.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default="text", show_default=True)
 @click.option("--why-not", is_flag=True, help="Add the facts that decide the outcome and what would change it.")
-def explain(record_file: str | None, facts_file: str | None, municipality: str | None, fmt: str, why_not: bool) -> None:
-    """Danish reasons for a decision, fit for a decision letter, from a record or from facts."""
+@click.option("--verify-key", "verify_key", type=click.Path(dir_okay=False),
+              help="Require the record to be signed by this Ed25519 public key.")
+def explain(record_file: str | None, facts_file: str | None, municipality: str | None, fmt: str, why_not: bool,
+            verify_key: str | None) -> None:
+    """Danish reasons for a decision, fit for a decision letter, from a record or from facts.
+
+    A record is verified first (its hash; its signature, with --verify-key): an altered record
+    is refused.
+    """
     try:
         if record_file and not facts_file:
             record = read_record(Path(record_file))
-            click.echo(explain_decision(record, format=fmt, why_not=why_not), nl=False)  # type: ignore[arg-type]
+            try:
+                text = explain_decision(record, format=fmt, why_not=why_not, verify_key=verify_key)  # type: ignore[arg-type]
+            except RecordError as exc:
+                _fail(f"{record_file}: {exc}")
+            click.echo(text, nl=False)
             return
+        if verify_key:
+            _fail("--verify-key checks a record: give RECORD.json")
         if not (facts_file and municipality) or record_file:
             _fail("give either RECORD.json, or both --facts FILE and --municipality NAME")
         name, data = _read_facts(facts_file)

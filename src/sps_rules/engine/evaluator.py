@@ -25,8 +25,9 @@ from ..model.decision import (
     Statement,
 )
 from ..model.errors import FactsError
-from ..model.facts import CitizenFacts
+from ..model.facts import FIELDS_BY_PARENT, CitizenFacts
 from ..model.io import read_bounded
+from ..model.jsonio import loads_object
 from ..model.schema import Period
 from ..version import __version__
 from .compiler import FALSE, NONE, TRUE, CompiledRuleSet, compile_ruleset, engine_fact
@@ -39,20 +40,26 @@ MAX_FACTS_BYTES = 1_000_000
 
 
 def coerce_facts(facts: FactsInput, *, source: str = "facts") -> CitizenFacts:
-    """CitizenFacts from a model, a mapping, JSON text or a JSON file; a clear FactsError otherwise."""
+    """CitizenFacts from a model, a mapping, JSON text or a JSON file; a clear FactsError otherwise.
+
+    JSON goes through the strict reader (no duplicate keys, NaN, huge integers or deep nesting);
+    every field takes its JSON type only. Messages name the field, never the value.
+    """
     if isinstance(facts, CitizenFacts):
         return facts
     if isinstance(facts, Path):
         source = str(facts) if source == "facts" else source
         facts = read_bounded(facts, MAX_FACTS_BYTES, what="facts file", error=FactsError)
+    if isinstance(facts, (str, bytes, bytearray)):
+        facts = loads_object(facts, what=source, max_bytes=MAX_FACTS_BYTES, error=FactsError)
+    if not isinstance(facts, Mapping):
+        raise FactsError(f"expected a JSON object of citizen facts, got {type(facts).__name__}", source=source)
     try:
-        if isinstance(facts, (str, bytes)):
-            return CitizenFacts.model_validate_json(facts)
-        if isinstance(facts, Mapping):
-            return CitizenFacts.model_validate(facts if type(facts) is dict else dict(facts))
+        return CitizenFacts.model_validate(facts if type(facts) is dict else dict(facts))
     except ValidationError as exc:
-        raise FactsError.from_validation(exc, source=source) from None
-    raise FactsError(f"expected a JSON object of citizen facts, got {type(facts).__name__}", source=source)
+        raise FactsError.from_validation(exc, source=source, fields=FIELDS_BY_PARENT) from None
+    except (ValueError, TypeError, OverflowError, RecursionError, KeyError) as exc:
+        raise FactsError(f"the facts cannot be read ({type(exc).__name__})", source=source) from None
 
 
 def _period_text(period: Period) -> str:
@@ -143,8 +150,14 @@ class RuleSet:
     def evaluate(self, facts: FactsInput, *, check_dates: bool = True) -> Decision:
         """The decision for one citizen under this version.
 
-        ``facts`` may be a CitizenFacts, a mapping or JSON text. With ``check_dates`` (the
-        default) the assessment date must lie within this version's validity.
+        Takes ``facts``: a ``CitizenFacts``, a mapping, JSON text (``str``/``bytes``) or a ``Path``
+        to a JSON file. With ``check_dates`` (the default) the assessment date must lie within
+        this version's validity. Returns a ``Decision``. Raises ``FactsError`` for bad facts or an
+        assessment date outside the version.
+
+        >>> ruleset = sps_rules.load_ruleset("roskilde")
+        >>> ruleset.evaluate({"assessment_date": "2026-03-02", "birth_date": "2010-01-01"}).eligibility
+        'not_eligible'
         """
         citizen = coerce_facts(facts)
         if check_dates and not self._loaded.covers(citizen.assessment_date):

@@ -13,7 +13,6 @@ Either the whole rule set loads, or a :class:`RuleFileError` lists every problem
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import threading
@@ -24,6 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..model.canonical import CanonicalJSONError, canonical_json
 from ..model.errors import Problem, RuleFileError, RuleSetNotFound, SpsRulesError
 from ..model.io import read_bounded
 from ..model.schema import Definition, RuleFile, RuleSetHeader
@@ -127,7 +127,10 @@ def _load_uncached(path: Path, root: Path, *, depth: int, display: str, raw: byt
 
     all_documents = dict(base.documents) if base else {}
     all_documents.update({f"{rule_file.ruleset.id}:{k}": v for k, v in documents.items()})
-    canonical = _canonical(rule_file.ruleset, merged_definitions, merged_rules, base)
+    try:
+        canonical = _canonical(rule_file.ruleset, merged_definitions, merged_rules, base)
+    except CanonicalJSONError as exc:
+        raise RuleFileError([Problem(display, 1, 1, f"the rule set cannot be hashed: {exc}")]) from None
     return LoadedRuleSet(
         header=rule_file.ruleset,
         path=path,
@@ -247,6 +250,7 @@ def _canonical(
     rules: list[LoadedRule],
     base: LoadedRuleSet | None,
 ) -> str:
+    """The rule set's content (header, baseline, definitions, rules, source hashes) as RFC 8785 JSON."""
     payload = {
         "ruleset": header.model_dump(mode="json", by_alias=True),
         "base": None if base is None else {"id": base.id, "version": base.version, "sha256": base.sha256},
@@ -258,7 +262,7 @@ def _canonical(
             for r in rules
         ],
     }
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return canonical_json(payload).decode("utf-8")
 
 
 def _rule_data(item: LoadedRule) -> dict[str, Any]:

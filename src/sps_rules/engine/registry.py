@@ -31,12 +31,14 @@ def _base(root: Path | str | None) -> Path | None:
 
 
 def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str | None = None) -> RuleSet:
-    """The version of a municipality's rule set that applies on ``on`` (the newest if None).
+    """The version of a municipality's rule set that applies on ``on``.
 
-    Raises ``RuleSetNotFound`` if there is no such rule set or no version on that date, and
-    ``RuleFileError`` if its files are invalid.
+    Takes a rule-set id (``"roskilde"``, ``"gentofte"``, ...), a ``date`` (None: the newest
+    version) and optionally another ``root`` folder of rule sets. Returns the compiled
+    ``RuleSet``, cached per process. Raises ``RuleSetNotFound`` (a ``LookupError``) if there is
+    no such rule set or no version on that date, and ``RuleFileError`` if its files are invalid.
 
-    >>> load_ruleset("gentofte", date(2016, 5, 10)).version
+    >>> sps_rules.load_ruleset("gentofte", date(2016, 5, 10)).version
     '2014-06'
     """
     base = _base(root)
@@ -47,7 +49,12 @@ def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str 
 def load_ruleset_file(path: Path | str) -> RuleSet:
     """A rule set from one file, e.g. a draft a policy officer is editing.
 
-    Raises ``RuleFileError`` (with every problem, ``file:line:col``) if the file is invalid.
+    Takes the path of a rule file (its baseline and source texts are found beside it). Returns
+    its ``RuleSet``. Raises ``RuleFileError`` (a ``ValueError``; ``.problems`` lists every
+    problem as ``file:line:col``) if the file or its baseline is invalid.
+
+    >>> sps_rules.load_ruleset_file("rules/roskilde/roskilde-2020-01.yaml").version
+    '2020-01'
     """
     return ruleset_for(load_file(path))
 
@@ -55,9 +62,11 @@ def load_ruleset_file(path: Path | str) -> RuleSet:
 def load_ruleset_version(ruleset_id: str, version: str, *, root: Path | str | None = None) -> RuleSet:
     """Exactly the named version of a rule set (no date lookup).
 
-    Raises ``RuleSetNotFound`` if it does not exist.
+    Takes a rule-set id and a version string. Returns its ``RuleSet``. Raises
+    ``RuleSetNotFound`` (a ``LookupError``) if it does not exist, ``RuleFileError`` if its files
+    are invalid.
 
-    >>> load_ruleset_version("roskilde", "2020-01").id
+    >>> sps_rules.load_ruleset_version("roskilde", "2020-01").id
     'roskilde'
     """
     for loaded in versions(ruleset_id, _base(root)):
@@ -67,7 +76,14 @@ def load_ruleset_version(ruleset_id: str, version: str, *, root: Path | str | No
 
 
 def list_rulesets(root: Path | str | None = None) -> list[RuleSet]:
-    """Every version of every rule set, grouped by rule set, oldest version first."""
+    """Every version of every rule set, grouped by rule set, oldest version first.
+
+    Takes optionally another ``root`` folder of rule sets. Returns a list of ``RuleSet``.
+    Raises ``RuleFileError`` if a rule file is invalid.
+
+    >>> [r.version for r in sps_rules.list_rulesets() if r.id == "gentofte"]
+    ['2014-06', '2022-01']
+    """
     base = Path(root) if root is not None else rules_root()
     return [ruleset_for(v) for rid in ruleset_ids(base) for v in versions(rid, base)]
 
@@ -75,11 +91,15 @@ def list_rulesets(root: Path | str | None = None) -> list[RuleSet]:
 def evaluate(municipality: str, facts: FactsInput, *, root: Path | str | None = None) -> Decision:
     """The decision for one citizen under the version that applies on their assessment date.
 
-    ``facts`` is a ``CitizenFacts``, a dict, JSON text (``str``/``bytes``) or a ``Path`` to a JSON
-    file. Raises ``FactsError`` for bad facts and ``RuleSetNotFound`` when no version applies.
+    Takes a rule-set id and ``facts``: a ``CitizenFacts``, a mapping, JSON text
+    (``str``/``bytes``) or a ``Path`` to a JSON file. Returns a ``Decision``. Raises
+    ``FactsError`` (a ``ValueError``) for bad facts, ``RuleSetNotFound`` (a ``LookupError``)
+    when no version applies, ``RuleFileError`` when the rule files are invalid.
 
-    >>> evaluate("roskilde", {"assessment_date": "2026-03-02"}).eligibility
+    >>> sps_rules.evaluate("roskilde", {"assessment_date": "2026-03-02"}).eligibility
     'undetermined'
+    >>> sps_rules.evaluate("roskilde", Path("examples/roskilde-citizen.json")).eligibility
+    'eligible'
     """
     citizen = coerce_facts(facts)
     return load_ruleset(municipality, citizen.assessment_date, root=root).evaluate(citizen)

@@ -8,20 +8,66 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .facts import CitizenFacts, FactValue, fact_values
 from .schema import DeadlineKind, Eligibility, SupportFormCode
 
 # The parts of a decision are frozen, slotted dataclasses: pydantic validates, serialises and
 # documents them like models, and they cost a tenth as much to create, which matters because
-# a decision holds one per rule considered.
+# a decision holds one per rule considered. ``Part`` gives each the serialising half of a
+# model's interface, so a part can be dumped on its own exactly as it stands in the decision.
+
+
+class Part:
+    """``model_dump``, ``model_dump_json`` and ``model_validate`` for a decision part (a dataclass).
+
+    Each uses one pydantic ``TypeAdapter`` per part type, built on first use, so a part dumps
+    exactly as it does inside ``Decision.model_dump`` / ``Decision.to_json``.
+
+    >>> part = SourceRef("Serviceloven", "§ 85", "Stk. 1").model_dump()
+    >>> part["document"], part["section"], part["kind"], part["citation"], part["also"]
+    ('Serviceloven', '§ 85', 'standard', None, ())
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def _adapter(cls) -> TypeAdapter[Any]:
+        adapter = _ADAPTERS.get(cls)
+        if adapter is None:
+            adapter = _ADAPTERS.setdefault(cls, TypeAdapter(cls))
+        return adapter
+
+    def model_dump(self, *, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
+        """The part as a dict; ``mode="json"`` gives JSON-ready values (dates as ISO text)."""
+        dumped: dict[str, Any] = self._adapter().dump_python(self, mode=mode)
+        return dumped
+
+    def model_dump_json(self, *, indent: int | None = None) -> str:
+        """The part as JSON text, byte for byte as it stands in the decision's JSON."""
+        return self._adapter().dump_json(self, indent=indent).decode("utf-8")
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        """A part from a dict (e.g. one read back from a decision's JSON); pydantic validates it."""
+        part: Self = cls._adapter().validate_python(data)
+        return part
+
+    @classmethod
+    def model_validate_json(cls, data: str | bytes) -> Self:
+        """A part from JSON text; pydantic validates it."""
+        part: Self = cls._adapter().validate_json(data)
+        return part
+
+
+_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
 
 
 @dataclass(frozen=True, slots=True)
-class SourceRef:
+class SourceRef(Part):
     """A verbatim citation: the document, the section (or §, stk.) it stands under, and the quote.
 
     ``citation`` is set for a statute and reads as a lawyer writes it ("serviceloven § 85, jf. LBK
@@ -41,7 +87,7 @@ class SourceRef:
 
 
 @dataclass(frozen=True, slots=True)
-class RuleSetRef:
+class RuleSetRef(Part):
     id: str
     version: str
     title: str
@@ -54,7 +100,7 @@ class RuleSetRef:
 
 
 @dataclass(frozen=True, slots=True)
-class CriterionResult:
+class CriterionResult(Part):
     id: str
     status: Literal["met", "not_met", "unknown"]
     reason: str
@@ -62,7 +108,7 @@ class CriterionResult:
 
 
 @dataclass(frozen=True, slots=True)
-class NeedResult:
+class NeedResult(Part):
     need: str
     status: Literal["listed", "not_listed", "excluded"]
     reason: str
@@ -70,7 +116,7 @@ class NeedResult:
 
 
 @dataclass(frozen=True, slots=True)
-class RequestResult:
+class RequestResult(Part):
     request: str
     status: Literal["included", "excluded", "not_addressed"]
     reason: str
@@ -78,7 +124,7 @@ class RequestResult:
 
 
 @dataclass(frozen=True, slots=True)
-class SupportForm:
+class SupportForm(Part):
     form: SupportFormCode
     status: Literal["default", "permitted", "exception"]
     reason: str
@@ -86,7 +132,7 @@ class SupportForm:
 
 
 @dataclass(frozen=True, slots=True)
-class Referral:
+class Referral(Part):
     to: str
     legal_basis: str | None
     reason: str
@@ -94,7 +140,7 @@ class Referral:
 
 
 @dataclass(frozen=True, slots=True)
-class Exclusion:
+class Exclusion(Part):
     request: str
     reason: str
     referral: Referral | None
@@ -102,7 +148,7 @@ class Exclusion:
 
 
 @dataclass(frozen=True, slots=True)
-class DecisionCondition:
+class DecisionCondition(Part):
     id: str
     category: str
     text: str
@@ -110,7 +156,7 @@ class DecisionCondition:
 
 
 @dataclass(frozen=True, slots=True)
-class Assessment:
+class Assessment(Part):
     """A point the caseworker must weigh in the concrete, individual assessment."""
 
     id: str
@@ -120,7 +166,7 @@ class Assessment:
 
 
 @dataclass(frozen=True, slots=True)
-class Deadline:
+class Deadline(Part):
     kind: DeadlineKind
     due: Annotated[date | None, Field(description="None when the anchor date is unknown: never guessed.")]
     earliest: Annotated[date | None, Field(description="Start of a window, e.g. follow-up within 3-6 months.")]
@@ -133,13 +179,13 @@ class Deadline:
 
 
 @dataclass(frozen=True, slots=True)
-class Statement:
+class Statement(Part):
     text: str
     source: SourceRef
 
 
 @dataclass(frozen=True, slots=True)
-class TraceEntry:
+class TraceEntry(Part):
     rule_id: str
     kind: str
     origin: Annotated[str, Field(description="The rule set whose file defines the rule.")]

@@ -7,13 +7,15 @@ result, and the decision lists the fact as missing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 Theme = Literal[
     "physical_functions",
@@ -64,12 +66,75 @@ RequestCode = Literal[
 ]
 REQUEST_CODES: tuple[str, ...] = RequestCode.__args__  # type: ignore[attr-defined]
 
-Level = Literal[0, 1, 2, 3, 4]
+# Facts are strict: each field takes its JSON type only. No `true` as a level, no `1` or "yes" as
+# a boolean, no number or timestamp as a date. The validators below run before pydantic's own and
+# word their errors without the value (a wrong-typed field may hold a CPR number).
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, (dict, Mapping)):
+        return "an object"
+    return type(value).__name__
+
+
+def _strict_level(value: Any) -> Any:
+    if type(value) is not int:
+        raise PydanticCustomError("level_type", "expected a whole number 0..4, got {kind}", {"kind": _json_kind(value)})
+    return value
+
+
+def _strict_bool(value: Any) -> Any:
+    if type(value) is not bool:
+        raise PydanticCustomError("bool_type", "expected a boolean (true or false), got {kind}", {"kind": _json_kind(value)})
+    return value
+
+
+def _strict_day(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("date_type", "expected a date as text YYYY-MM-DD, got {kind}",
+                                  {"kind": _json_kind(value)})
+    if not _ISO_DAY.fullmatch(value):
+        raise PydanticCustomError("date_format", "expected a date written YYYY-MM-DD (e.g. 2026-03-02)")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("date_value", "not a calendar date (check the month and the day)") from None
+
+
+def _strict_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "expected text, got {kind}", {"kind": _json_kind(value)})
+    return value
+
+
+def _strict_codes(value: Any) -> Any:
+    if not isinstance(value, (list, tuple)):
+        raise PydanticCustomError("list_type", "expected a list of codes, got {kind}", {"kind": _json_kind(value)})
+    return tuple(value)
+
+
+Level = Annotated[Literal[0, 1, 2, 3, 4], BeforeValidator(_strict_level)]
+Flag = Annotated[bool, BeforeValidator(_strict_bool)]
 
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2200, 12, 31)
-#: A date in the plausible range (checked by pydantic-core; FactsError words the message).
-Day = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
+#: A date in the plausible range, from ISO text or a ``date`` (FactsError words the message).
+Day = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE), BeforeValidator(_strict_day)]
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$"), BeforeValidator(_strict_text)]
 
 
 class FunctionLevels(BaseModel):
@@ -78,7 +143,7 @@ class FunctionLevels(BaseModel):
     An absent or null theme is *not assessed* ("Ikke vurderet"), which is unknown, not 0.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     physical_functions: Level | None = None
     mental_functions: Level | None = None
@@ -95,13 +160,12 @@ class FunctionLevels(BaseModel):
 class CitizenFacts(BaseModel):
     """What is known about one citizen on the day of assessment."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     assessment_date: Day = Field(description="Day of assessment; picks the rule set version; age is computed on it.")
     birth_date: Day | None = None
-    resident_municipality: str | None = Field(
+    resident_municipality: Slug | None = Field(
         default=None,
-        pattern=r"^[a-z][a-z0-9_]{0,63}$",
         description="Municipality slug, e.g. roskilde, gentofte, faaborg_midtfyn, koege.",
     )
     function_levels: FunctionLevels | None = Field(
@@ -110,25 +174,25 @@ class CitizenFacts(BaseModel):
     support_need_level: Level | None = Field(
         default=None, description="FFB støttebehovsniveau: 0 intet, 1 let, 2 moderat, 3 højt, 4 fuldstændigt."
     )
-    special_social_problems: bool | None = Field(
+    special_social_problems: Flag | None = Field(
         default=None, description="Særlige sociale problemer, e.g. hjemløshed or misbrug."
     )
-    can_participate_actively: bool | None = None
-    wants_to_participate: bool | None = None
-    can_participate_in_group: bool | None = None
-    need_met_by_less_intrusive_offer: bool | None = Field(
+    can_participate_actively: Flag | None = None
+    wants_to_participate: Flag | None = None
+    can_participate_in_group: Flag | None = None
+    need_met_by_less_intrusive_offer: Flag | None = Field(
         default=None,
         description="The need can be met in a less intrusive way, e.g. by the municipality's open offers.",
     )
-    needs: tuple[NeedCode, ...] | None = None
-    requests: tuple[RequestCode, ...] | None = None
+    needs: Annotated[tuple[NeedCode, ...], BeforeValidator(_strict_codes)] | None = None
+    requests: Annotated[tuple[RequestCode, ...], BeforeValidator(_strict_codes)] | None = None
     support_start_date: Day | None = None
     last_support_used_date: Day | None = None
     decision_notified_date: Day | None = Field(default=None, description="The day the citizen received the decision.")
     complaint_received_date: Day | None = Field(
         default=None, description="The day the municipality received a complaint."
     )
-    home_is_safe_workplace: bool | None = Field(default=None, description="For support given in the home.")
+    home_is_safe_workplace: Flag | None = Field(default=None, description="For support given in the home.")
 
     @field_validator("needs", "requests")
     @classmethod
@@ -138,10 +202,7 @@ class CitizenFacts(BaseModel):
     @model_validator(mode="after")
     def _birth_before_assessment(self) -> CitizenFacts:
         if self.birth_date is not None and self.birth_date > self.assessment_date:
-            raise ValueError(
-                f"birth_date {self.birth_date.isoformat()} is after assessment_date "
-                f"{self.assessment_date.isoformat()}; check both dates"
-            )
+            raise ValueError("birth_date is after assessment_date; check both dates")
         return self
 
     def age(self) -> int | None:
@@ -242,3 +303,10 @@ _NO_LEVELS = dict.fromkeys(_THEME_PATHS.values())
 
 def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+#: The field names allowed at each level of a facts object ("" is the top), for did-you-mean hints.
+FIELDS_BY_PARENT: dict[str, tuple[str, ...]] = {
+    "": tuple(CitizenFacts.model_fields),
+    "function_levels": tuple(FunctionLevels.model_fields),
+}

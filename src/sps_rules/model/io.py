@@ -1,10 +1,15 @@
-"""Reading input files with a size limit: regular files only, never more than the limit into memory."""
+"""Files in and out: bounded reads (regular files only, never more than the limit in memory) and
+atomic writes (a temporary file beside the target, renamed at the end: never a partial file)."""
 
 from __future__ import annotations
 
 import os
 import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import IO, Any, BinaryIO
 
 from .errors import SpsRulesError
 
@@ -26,7 +31,7 @@ def read_bounded(path: Path | str, limit: int, *, what: str = "file",
         if not stat.S_ISREG(info.st_mode):
             raise error(f"{name}: the {what} is not a regular file")
         if info.st_size > limit:
-            raise error(f"{name}: the {what} is {info.st_size:,} bytes; the limit is {limit:,}")
+            raise error(f"{name}: the {what} is larger than {limit:,} bytes ({info.st_size:,} bytes)")
         chunks: list[bytes] = []
         size = 0
         while size <= limit:
@@ -42,3 +47,104 @@ def read_bounded(path: Path | str, limit: int, *, what: str = "file",
         raise error(f"{name}: cannot read the {what}: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
+
+
+def read_stream_bounded(stream: BinaryIO, limit: int, *, name: str = "<stdin>", what: str = "input",
+                        error: type[SpsRulesError] = SpsRulesError) -> bytes:
+    """At most ``limit`` bytes of an open binary stream (standard input); ``error`` past the limit."""
+    try:
+        data = stream.read(limit + 1)
+    except OSError as exc:
+        raise error(f"{name}: cannot read the {what}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise error(f"{name}: the {what} is larger than {limit:,} bytes")
+    return bytes(data)
+
+
+def same_file(a: Path | str, b: Path | str) -> bool:
+    """Whether two paths name one file (also through symbolic and hard links); False if either is missing."""
+    try:
+        first, second = os.stat(a), os.stat(b)
+    except (OSError, ValueError):
+        return False
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+
+
+def check_output(output: Path | str, *inputs: Path | str, error: type[SpsRulesError] = SpsRulesError) -> None:
+    """Refuse an output path that is one of the inputs (also via links) or that cannot be written.
+
+    Call it before reading or writing anything, so a refused run leaves every file as it was.
+    """
+    name = str(output)
+    for source in inputs:
+        if str(source) != "-" and same_file(output, source):
+            raise error(f"{name}: the output is the input file {source}; choose another output file")
+    target = Path(output)
+    if target.is_dir():
+        raise error(f"{name}: the output is a folder; give a file name")
+    if target.exists() and not target.is_file():
+        raise error(f"{name}: the output is not a regular file")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise error(f"{name}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise error(f"{name}: the folder {folder} is not writable")
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions ``open(target, "w")`` would give: the existing file's, else 0666 less the umask."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        pass
+    umask = 0o022
+    try:  # read, not set: os.umask() would change it for every thread for a moment
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    umask = int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_output(path: Path | str, *, mode: str = "w", encoding: str | None = "utf-8",
+                  error: type[SpsRulesError] = SpsRulesError) -> Iterator[IO[Any]]:
+    """A file to write that appears under ``path`` only when the ``with`` block ends without error.
+
+    It is written as a temporary file beside ``path`` (same folder, so the rename is atomic), flushed
+    to disk and renamed over ``path`` at the end. An exception, a kill or a full disk leaves ``path``
+    as it was (absent, or its earlier content) and removes the temporary file where it can.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise error(f"{target}: cannot write: {exc.strerror or exc}") from None
+    done = False
+    try:
+        os.fchmod(fd, _mode_for(target))
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+        done = True
+    except OSError as exc:
+        raise error(f"{target}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        if not done:
+            with suppress(OSError):
+                os.unlink(temp)
+
+
+def write_atomic(path: Path | str, content: str | bytes, *, error: type[SpsRulesError] = SpsRulesError) -> None:
+    """Write ``content`` to ``path`` all at once: a reader sees the old file or the new one, never a part."""
+    if isinstance(content, bytes):
+        with atomic_output(path, mode="wb", error=error) as handle:
+            handle.write(content)
+    else:
+        with atomic_output(path, error=error) as handle:
+            handle.write(content)

@@ -8,16 +8,18 @@ with its line number, and either skipped or made fatal.
 
 from __future__ import annotations
 
-import json
-import multiprocessing
-import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Protocol, cast
+
+from .cluster import Pin, check_pins, pins
+from .executors import executor, ordered
 
 CHUNK = 250
+#: The longest input line, in bytes; a longer one is reported as bad without being read whole.
 MAX_LINE_BYTES = 1_000_000
+#: The bad lines a summary keeps for the report; the rest are only counted.
+MAX_BAD_KEPT = 100
 
 
 @dataclass
@@ -33,12 +35,16 @@ class BadLine:
 class BatchSummary:
     read: int = 0
     written: int = 0
-    bad: list[BadLine] = field(default_factory=list)
+    bad: list[BadLine] = field(default_factory=list)  # the first MAX_BAD_KEPT bad lines
+    bad_count: int = 0  # every bad line, kept or not
     stopped_at: BadLine | None = None
 
 
-def _evaluate_chunk(args: tuple[str, list[tuple[int, str]]]) -> list[tuple[int, str | None, str | None]]:
-    """In a worker: (line number, output JSON or None, error or None) for each line."""
+def _evaluate_chunk(args: tuple[str, list[tuple[int, str | None]]]) -> list[tuple[int, str | None, str | None]]:
+    """In a worker: (line number, output JSON or None, error or None) for each line.
+
+    A line's text is None when it was too long or not UTF-8 (the reader says which in a marker).
+    """
     from ..engine.registry import evaluate
     from ..model.errors import SpsRulesError
 
@@ -46,26 +52,68 @@ def _evaluate_chunk(args: tuple[str, list[tuple[int, str]]]) -> list[tuple[int, 
     out: list[tuple[int, str | None, str | None]] = []
     for number, text in lines:
         try:
-            if len(text) > MAX_LINE_BYTES:
-                raise SpsRulesError(f"the line is longer than {MAX_LINE_BYTES:,} characters")
-            try:
-                data = json.loads(text)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                raise SpsRulesError(f"invalid JSON: {getattr(exc, 'msg', exc)}") from None
-            if not isinstance(data, dict):
-                raise SpsRulesError(f"expected a JSON object of facts, got {type(data).__name__}")
-            decision = evaluate(municipality, data)
+            decision = evaluate(municipality, line_facts(text))
             out.append((number, f'{{"line":{number},"decision":{decision.to_json(indent=None)}}}', None))
         except SpsRulesError as exc:
             message = str(exc)
             out.append((number, None, message[len("facts: "):] if message.startswith("facts: ") else message))
+        except Exception as exc:  # noqa: BLE001 - one line must never take the whole batch down
+            out.append((number, None, f"the line could not be evaluated ({type(exc).__name__})"))
     return out
 
 
-def _chunks(lines: Iterable[str]) -> Iterator[list[tuple[int, str]]]:
-    chunk: list[tuple[int, str]] = []
+def line_facts(text: str | None) -> dict[str, object]:
+    """The facts object of one input line; SpsRulesError for a marker or invalid JSON."""
+    from ..model.errors import SpsRulesError
+    from ..model.jsonio import loads_object
+
+    if text is None or text in _MARKERS:
+        raise SpsRulesError(_MARKERS.get(text or "", _MARKERS[_TOO_LONG]))
+    return loads_object(text, what="facts", max_bytes=MAX_LINE_BYTES)
+
+
+_TOO_LONG = "\x00too-long"
+_NOT_UTF8 = "\x00not-utf8"
+_MARKERS = {
+    _TOO_LONG: f"the line is longer than {MAX_LINE_BYTES:,} bytes",
+    _NOT_UTF8: "the line is not UTF-8 text",
+}
+
+
+def _read_lines(source: IO[bytes] | IO[str] | Iterable[str]) -> Iterator[str]:
+    """Each line of ``source`` as text, never holding more than MAX_LINE_BYTES of one line.
+
+    An over-long line is skipped to its end in pieces and yields a marker; so does a line that
+    is not UTF-8 (text is never silently altered by a replacement character).
+    """
+    stream = getattr(source, "buffer", source)  # a text stream's bytes: checked as UTF-8, never replaced
+    readline = getattr(stream, "readline", None)
+    if readline is None:
+        for line in cast(Iterable[str], source):  # e.g. a list of str in a test: already in memory
+            yield line if len(line) <= MAX_LINE_BYTES else _TOO_LONG
+        return
+    while True:
+        raw: bytes | str = readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        newline = b"\n" if isinstance(raw, bytes) else "\n"
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(newline):  # type: ignore[arg-type]
+            while raw and not raw.endswith(newline):  # type: ignore[arg-type]
+                raw = readline(MAX_LINE_BYTES)
+            yield _TOO_LONG
+        elif isinstance(raw, str):
+            yield raw
+        else:
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield _NOT_UTF8
+
+
+def _chunks(lines: Iterable[str]) -> Iterator[list[tuple[int, str | None]]]:
+    chunk: list[tuple[int, str | None]] = []
     for number, text in enumerate(lines, 1):
-        text = text.strip()
+        text = text if text in _MARKERS else text.strip()
         if not text:
             continue
         chunk.append((number, text))
@@ -76,40 +124,47 @@ def _chunks(lines: Iterable[str]) -> Iterator[list[tuple[int, str]]]:
         yield chunk
 
 
-def run(municipality: str, source: Iterable[str], sink: IO[str], *, workers: int | None = None,
-        fail_fast: bool = False, on_bad: Callable[[BadLine], None] | None = None,
-        on_progress: Callable[[int], None] | None = None) -> BatchSummary:
-    """Evaluate every line of ``source`` and write the decisions to ``sink``, in order."""
+def numbered_chunks(source: IO[bytes] | IO[str] | Iterable[str]) -> Iterator[list[tuple[int, str | None]]]:
+    """The non-empty lines of ``source`` with their line numbers, CHUNK at a time."""
+    return _chunks(_read_lines(source))
+
+
+class TextSink(Protocol):
+    """Where decisions go: an open text file, or ``formats.ParquetSink``."""
+
+    def write(self, text: str, /) -> int: ...
+
+
+def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: TextSink, *,
+        workers: int | None = None, fail_fast: bool = False, on_bad: Callable[[BadLine], None] | None = None,
+        on_progress: Callable[[int], None] | None = None, dask: str | None = None) -> BatchSummary:
+    """Evaluate every line of ``source`` and write the decisions to ``sink``, in order.
+
+    ``source`` is best a binary file (lines are then checked to be UTF-8, and a line longer than
+    MAX_LINE_BYTES is never read whole). The summary keeps the first MAX_BAD_KEPT bad lines and
+    counts them all. ``dask`` runs the chunks on a Dask cluster instead of local processes:
+    ``"local"`` starts a LocalCluster sized to the machine, ``"tcp://HOST:PORT"`` uses a running
+    scheduler; the output is the same, line for line, as a local run.
+    """
     from ..engine.registry import load_ruleset
 
     load_ruleset(municipality)  # fail early, in this process, if the rule set is unknown or invalid
+    pinned = pins(municipality) if dask is not None else ()
+    tasks = ((municipality, pinned, chunk) for chunk in numbered_chunks(source))
     summary = BatchSummary()
-    workers = workers or os.cpu_count() or 1
-    context = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
-    with context.Pool(workers) as pool:
-        pending: deque[Any] = deque()
-        chunks = _chunks(source)
-        inflight = workers * 4
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < inflight:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    exhausted = True
-                    break
-                pending.append(pool.apply_async(_evaluate_chunk, ((municipality, chunk),)))
-            if not pending:
-                break
-            for number, output, error in pending.popleft().get():
+    with executor(_evaluate_task, dask=dask, workers=workers) as (submit, inflight):
+        for results in ordered(submit, tasks, inflight):
+            for number, output, error in results:
                 summary.read += 1
                 if error is not None:
                     bad = BadLine(number, error)
-                    summary.bad.append(bad)
+                    summary.bad_count += 1
+                    if len(summary.bad) < MAX_BAD_KEPT:
+                        summary.bad.append(bad)
                     if on_bad:
                         on_bad(bad)
                     if fail_fast:
                         summary.stopped_at = bad
-                        pool.terminate()
                         return summary
                     continue
                 sink.write(f"{output}\n")
@@ -117,3 +172,10 @@ def run(municipality: str, source: Iterable[str], sink: IO[str], *, workers: int
             if on_progress:
                 on_progress(summary.read)
     return summary
+
+
+def _evaluate_task(task: tuple[str, tuple[Pin, ...], list[tuple[int, str | None]]]) -> list[tuple[int, str | None, str | None]]:
+    """In a worker: check that its rule files are the client's (Dask), then evaluate the chunk."""
+    municipality, pinned, lines = task
+    check_pins(pinned)
+    return _evaluate_chunk((municipality, lines))

@@ -1,0 +1,40 @@
+"""Canonical JSON (RFC 8785, the JSON Canonicalization Scheme) and the sha256 taken over it.
+
+Every hash the library publishes (a rule set's ``sha256``, a decision record's
+``record_sha256``) is taken over these bytes: object keys sorted by UTF-16 code units, no
+insignificant whitespace, strings in their shortest escaped form and numbers as ECMAScript
+prints them (``2.0`` and ``2`` are the same number, ``1e-7`` has one spelling). NaN, Infinity
+and integers outside JSON's exact range (±2**53) have no canonical form and are refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import rfc8785
+
+from .errors import SpsRulesError
+
+
+class CanonicalJSONError(SpsRulesError, ValueError):
+    """A value that has no RFC 8785 form: NaN, Infinity, an integer beyond ±2**53, a non-JSON type."""
+
+
+def canonical_json(payload: Any) -> bytes:
+    """The RFC 8785 bytes of ``payload`` (JSON-ready data: dict, list, str, int, float, bool, None)."""
+    try:
+        return rfc8785.dumps(payload)
+    except rfc8785.FloatDomainError:
+        raise CanonicalJSONError("NaN and Infinity are not JSON numbers and cannot be hashed or written") from None
+    except rfc8785.IntegerDomainError:
+        raise CanonicalJSONError("an integer is beyond ±2**53, outside what JSON represents exactly") from None
+    except rfc8785.CanonicalizationError as exc:
+        raise CanonicalJSONError(f"not canonical JSON data: {str(exc)[:120]}") from None
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise CanonicalJSONError(f"not canonical JSON data: {type(exc).__name__}") from None
+
+
+def canonical_sha256(payload: Any) -> str:
+    """Hex sha256 of the RFC 8785 form of ``payload``."""
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
