@@ -15,7 +15,7 @@ from typing import Literal
 
 from ..engine.loaded import Document, LoadedRuleSet, fold_quote
 from ..engine.sentences import split_sentences, statute_paragraphs
-from ..model.markdown import inline
+from ..model.markdown import inline, slug
 
 Status = Literal["cited", "not_decision_relevant", "unaccounted"]
 MIN_PART = 20
@@ -87,16 +87,17 @@ def account(loaded: LoadedRuleSet) -> list[DocumentAccount]:
 
 # --- the coverage section of the rule set document (docs) ------------------------------------------
 
+TITLE = "Sætningsdækning"
 STATUS_DA = {"cited": "citeret", "not_decision_relevant": "ikke afgørende", "unaccounted": "IKKE REDEGJORT FOR"}
 
 
 def coverage_markdown(loaded: LoadedRuleSet) -> str:
     """'## Sætningsdækning': per document and sentence, the citing rules or the reason it is left out."""
-    out = ["## Sætningsdækning", "",
+    out = [f"## {TITLE}", "",
            "Hver sætning i regelsættets egne kilder er enten citeret af en regel eller anført som ikke "
            "afgørende for en afgørelse, med begrundelse.", ""]
     for doc in account(loaded):
-        out += [f"### {inline(doc.title)}", "",
+        out += [f"**{inline(doc.title)}**", "",
                 f"{doc.count('cited')} citeret, {doc.count('not_decision_relevant')} ikke afgørende, "
                 f"{doc.count('unaccounted')} ikke redegjort for.", "",
                 "| Sætning | Status | Regel eller begrundelse |", "| --- | --- | --- |"]
@@ -109,7 +110,7 @@ def coverage_markdown(loaded: LoadedRuleSet) -> str:
 
 def coverage_html(loaded: LoadedRuleSet) -> str:
     e = html.escape
-    out = ["<h2>Sætningsdækning</h2>",
+    out = [f'<h2 id="{e(slug(TITLE))}">{e(TITLE)}</h2>',
            "<p>Hver sætning i regelsættets egne kilder er enten citeret af en regel eller anført som ikke "
            "afgørende for en afgørelse, med begrundelse.</p>"]
     for doc in account(loaded):

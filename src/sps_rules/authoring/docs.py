@@ -13,6 +13,7 @@ from ..engine.loaded import Document, LoadedRule
 from ..model import labels
 from ..model.markdown import inline, slug
 from ..model.schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Source
+from .coverage import TITLE as COVERAGE_TITLE
 from .coverage import coverage_html, coverage_markdown
 
 FACT_DA = labels.FACT
@@ -144,6 +145,7 @@ def _toc_markdown(ruleset: RuleSet, entries: list[tuple[str, list[LoadedRule]]])
     for title, items in entries:
         out.append(f"- [{inline(title)}](#{slug(title)}) ({len(items)})")
         out += [f"  - [{inline(item.rule.id)}](#{slug(_heading(item, ruleset))})" for item in items]
+    out.append(f"- [{COVERAGE_TITLE}](#{slug(COVERAGE_TITLE)})")
     return out
 
 
@@ -210,6 +212,7 @@ def to_html(ruleset: RuleSet) -> str:
     for title, items in entries:
         rules = "".join(f'<li><a href="#{e(item.rule.id)}">{e(item.rule.id)}</a></li>' for item in items)
         out.append(f'<li><a href="#sec-{e(slug(title))}">{e(title)}</a> ({len(items)})<ul>{rules}</ul></li>')
+    out.append(f'<li><a href="#{e(slug(COVERAGE_TITLE))}">{e(COVERAGE_TITLE)}</a></li>')
     out.append("</ul></nav>")
     if defs:
         out.append('<h2 id="definitioner">Definitioner</h2><ul>')
