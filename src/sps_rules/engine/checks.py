@@ -160,7 +160,7 @@ class Checker:
         if self.base is None or self.base.id != own or inherited.origin != own or document is None:
             return inherited
         if any(r.id == inherited.rule.id for r in self.f.rules):
-            return replace(inherited, document=document)  # restated here; its own quote is checked
+            return _with_document(inherited, document)  # restated here; its own quote is checked
         quote, section = fold_quote(inherited.rule.source.quote), fold_quote(inherited.rule.source.place)
         if quote not in document.folded or section not in document.folded:
             i = next(i for i, ref in enumerate(self.f.ruleset.sources) if ref.id == document.id)
@@ -170,7 +170,7 @@ class Checker:
                      f"rule {inherited.rule.id!r} of version {self.base.version} cites a {what} that the new text "
                      f"{document.file.name} no longer has: {cited!r}",
                      f"restate rule {inherited.rule.id!r} here with 'override: true', citing the new text")
-        return replace(inherited, document=document)
+        return _with_document(inherited, document)
 
     def _check_source(self, rule: Rule, loc: tuple[Any, ...]) -> tuple[Document, tuple[Document, ...]] | None:
         """Every citation of a rule: its document exists and its quote stands verbatim in it."""
@@ -465,6 +465,13 @@ def _leaf_operators(test: FactTest) -> tuple[int, int]:
     if op == "not_equals":
         return 1, 0
     return 1, 1
+
+
+def _with_document(inherited: LoadedRule, document: Document) -> LoadedRule:
+    """An inherited rule citing ``document`` wherever it cited the earlier text of the same source."""
+    old = inherited.document.file
+    also = tuple(document if d.file == old else d for d in inherited.also)
+    return replace(inherited, document=document, also=also)
 
 
 def _nearest_sentence(quote: str, text: str) -> str:

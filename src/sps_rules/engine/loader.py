@@ -136,7 +136,7 @@ def _load_uncached(path: Path, root: Path, *, depth: int, display: str, raw: byt
         base=base,
         sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         canonical=canonical,
-        not_decision_relevant={k: tuple(v) for k, v in rule_file.not_decision_relevant.items()},
+        not_decision_relevant=_not_decision_relevant(rule_file, base),
     )
 
 
@@ -374,6 +374,17 @@ def _canonical(
         ],
     }
     return canonical_json(payload).decode("utf-8")
+
+
+def _not_decision_relevant(rule_file: RuleFile, base: LoadedRuleSet | None) -> dict[str, tuple[Any, ...]]:
+    """This file's lists of sentences that are not decision-relevant; a new version of the same rule set
+    adds them to its predecessor's lists (which count only where they still stand in the new text)."""
+    lists: dict[str, tuple[Any, ...]] = {}
+    if base is not None and base.id == rule_file.ruleset.id:
+        lists.update(base.not_decision_relevant)
+    for doc_id, groups in rule_file.not_decision_relevant.items():
+        lists[doc_id] = (*lists.get(doc_id, ()), *groups)
+    return lists
 
 
 def _rule_data(item: LoadedRule) -> dict[str, Any]:
