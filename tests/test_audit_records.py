@@ -90,7 +90,9 @@ def test_nan_and_infinity_are_refused_in_the_facts_of_a_record() -> None:
 def test_a_schema_1_record_still_replays_and_says_its_scheme(tmp_path: Path) -> None:
     old = ROOT / "tests" / "data" / "record-schema-1.json"
     result = sps_rules.replay(old)
-    assert result.reproduced, result.report()
+    # Made by engine 0.2 under the rule files of its day: it replays, and names what changed since.
+    assert result.decision is not None and not result.reproduced
+    assert "engine version differs: recorded 0.2.0" in result.report()
     assert "record schema 1: sha256 over sorted-key JSON (before RFC 8785); unsigned" in result.report()
     edited = old.read_bytes().replace(b'T12:00:00Z"', b'T12:00:00+00:00"')
     assert edited != old.read_bytes()

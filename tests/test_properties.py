@@ -63,6 +63,9 @@ def test_under_18_is_never_eligible(municipality: str, facts: dict[str, object],
     assessment = date.fromisoformat(str(facts["assessment_date"]))
     facts["birth_date"] = (assessment.replace(year=assessment.year - years - 1) + timedelta(days=1)).isoformat() \
         if not (assessment.month == 2 and assessment.day == 29) else f"{assessment.year - years}-01-01"
+    if assessment < date(2024, 1, 1) and (municipality == "national"
+                                          or (municipality == "gentofte" and assessment < date(2022, 1, 1))):
+        return  # no age limit then: serviceloven's "fyldt 18 år" dates from 1 January 2024 (barnets lov § 212)
     decision = _evaluate(municipality, facts)
     if decision is not None:
         assert decision.eligibility == "not_eligible"

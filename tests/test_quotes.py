@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import sps_rules
-from sps_rules.engine.loaded import fold
+from sps_rules.engine.loaded import fold, fold_quote
+from sps_rules.engine.sentences import statute_paragraphs
 
 RULES = [
     pytest.param(item, id=f"{rs.id}@{rs.version}:{item.rule.id}")
@@ -16,10 +17,13 @@ RULES = [
 
 @pytest.mark.parametrize("item", RULES)
 def test_quote_and_section_are_verbatim(item: object) -> None:
-    text = item.document.folded  # type: ignore[attr-defined]
-    source = item.rule.source  # type: ignore[attr-defined]
-    assert fold(source.quote) in text
-    assert fold(source.section) in text
+    documents = (item.document, *item.also)  # type: ignore[attr-defined]
+    for source, document in zip(item.rule.citations, documents, strict=True):  # type: ignore[attr-defined]
+        assert fold_quote(source.quote) in document.folded
+        if source.section is not None:
+            assert fold(source.section) in document.folded
+        else:  # a statute: the quote stands in the cited paragraph
+            assert source.paragraph in statute_paragraphs(document.text)
 
 
 def test_source_texts_are_the_seeds_unchanged() -> None:

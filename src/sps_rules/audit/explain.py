@@ -44,12 +44,17 @@ class Section:
 
 
 def citations(source: SourceRef) -> list[tuple[str, str]]:
-    """Each citation a source holds, as (where, quote): 'Titel, afsnit »Målgruppe«, Serviceloven § 85'.
+    """Each citation a source holds, as (where, quote): 'Titel, afsnit »Målgruppe«, Serviceloven § 85',
+    or for a statute 'serviceloven § 85, jf. LBK nr 1129 af 22/09/2025'; then its further citations.
 
     The one place that reads a source's fields; the three formats write (and escape) its result.
     """
-    ref = f", {source.legal_reference}" if source.legal_reference else ""
-    return [(f"{source.document}, afsnit »{source.section}«{ref}", source.quote)]
+    if source.citation:
+        where = source.citation
+    else:
+        ref = f", {source.legal_reference}" if source.legal_reference else ""
+        where = f"{source.document}, afsnit »{source.section}«{ref}"
+    return [(where, source.quote), *(pair for more in source.also for pair in citations(more))]
 
 
 def cite(source: SourceRef) -> str:

@@ -9,10 +9,12 @@ import html
 from typing import Any
 
 from ..engine.evaluator import RuleSet
-from ..engine.loaded import LoadedRule
+from ..engine.loaded import Document, LoadedRule
 from ..model import labels
 from ..model.markdown import inline, slug
-from ..model.schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref
+from ..model.schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Source
+from .coverage import TITLE as COVERAGE_TITLE
+from .coverage import coverage_html, coverage_markdown
 
 FACT_DA = labels.FACT
 THEME_DA = labels.THEME
@@ -143,7 +145,14 @@ def _toc_markdown(ruleset: RuleSet, entries: list[tuple[str, list[LoadedRule]]])
     for title, items in entries:
         out.append(f"- [{inline(title)}](#{slug(title)}) ({len(items)})")
         out += [f"  - [{inline(item.rule.id)}](#{slug(_heading(item, ruleset))})" for item in items]
+    out.append(f"- [{COVERAGE_TITLE}](#{slug(COVERAGE_TITLE)})")
     return out
+
+
+def _where(src: Source, document: Document) -> str:
+    """'serviceloven § 85, jf. LBK nr 1129 af 22/09/2025' for a statute; 'Titel, afsnit »Målgruppe«' otherwise."""
+    citation = document.ref.citation(src) if document.ref is not None else None
+    return citation or f"{document.title}, afsnit »{src.place}«"
 
 
 def to_markdown(ruleset: RuleSet) -> str:
@@ -173,8 +182,10 @@ def to_markdown(ruleset: RuleSet) -> str:
                     f"- **Konklusion:** {inline(conclusion_words(r))}"]
             if r.interpretation:
                 out.append(f"- **Fortolkning:** {inline(_bare(r.interpretation, 'Fortolkning'))}")
-            out += ["", f"> »{inline(src.quote)}«  ",
-                    f"> — *{inline(item.document.title)}, afsnit »{inline(src.section)}«{inline(ref)}*", ""]
+            out += ["", f"> »{inline(src.quote)}«  ", f"> — *{inline(_where(src, item.document))}{inline(ref)}*", ""]
+            for more, doc in zip(r.also, item.also, strict=True):
+                out += [f"> »{inline(more.quote)}«  ", f"> — *{inline(_where(more, doc))}*", ""]
+    out += ["", coverage_markdown(ruleset.loaded)]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -201,6 +212,7 @@ def to_html(ruleset: RuleSet) -> str:
     for title, items in entries:
         rules = "".join(f'<li><a href="#{e(item.rule.id)}">{e(item.rule.id)}</a></li>' for item in items)
         out.append(f'<li><a href="#sec-{e(slug(title))}">{e(title)}</a> ({len(items)})<ul>{rules}</ul></li>')
+    out.append(f'<li><a href="#{e(slug(COVERAGE_TITLE))}">{e(COVERAGE_TITLE)}</a></li>')
     out.append("</ul></nav>")
     if defs:
         out.append('<h2 id="definitioner">Definitioner</h2><ul>')
@@ -221,8 +233,11 @@ def to_html(ruleset: RuleSet) -> str:
             out.append(
                 f'<tr id="{e(r.id)}"><td><span class="id">{e(r.id)}</span>{origin}<br>{e(r.text)}<br>'
                 f"<b>Gælder når:</b> {e(_when(item, defs))}<br><b>Konklusion:</b> {e(conclusion_words(r))}{interp}</td>"
-                f'<td class="quote">»{e(src.quote)}«<br><small>{e(item.document.title)}, afsnit »{e(src.section)}«'
-                f"{e(ref)}</small></td></tr>")
+                f'<td class="quote">»{e(src.quote)}«<br><small>{e(_where(src, item.document))}{e(ref)}</small>'
+                + "".join(f"<br>»{e(more.quote)}«<br><small>{e(_where(more, doc))}</small>"
+                          for more, doc in zip(r.also, item.also, strict=True))
+                + "</td></tr>")
         out.append("</table>")
+    out.append(coverage_html(ruleset.loaded))
     out.append("</body></html>")
     return "\n".join(out) + "\n"

@@ -18,7 +18,6 @@ are exact sets; ``referrals`` lists names of places referred to that must be pre
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -266,6 +265,8 @@ def _carry_over(result: CaseResult, root: Path) -> list[CaseResult]:
 
 # --- coverage: per rule and per sentence of the source text ------------------------------------
 
+
+#: Words that make a sentence read like a decision (the workbench marks such uncited sentences).
 _RELEVANT = ("skal", "kan ", "ikke", "målgruppe", "omfatter", "bevilg", "frist", "klage", "måned", "uge", "opfølg",
              "18 år", "ledsag", "udgift", "betal", "vælge", "leverand", "henvis", "varetages")
 
@@ -277,7 +278,7 @@ class Coverage:
     rules_total: int
     rules_unexercised: list[str]
     cited_unexercised: list[str]  # sentences cited only by rules no case makes fire
-    uncited: list[str]  # decision-relevant sentences no rule cites
+    uncited: list[str]  # sentences neither cited nor listed as not decision-relevant
 
     @property
     def rules_exercised(self) -> int:
@@ -285,19 +286,19 @@ class Coverage:
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of a source text, folded, for coverage (bullets and lines split too)."""
-    from ..engine.loaded import fold
+    """The sentences of a source text, folded, split as Danish (abbreviations such as f.eks. and stk. kept)."""
+    from ..engine.sentences import split_sentences
 
-    parts = re.split(r"[\n•\uf0b7]|(?<=[.!?])\s+", text)
-    return [s for s in (fold(p) for p in parts) if len(s) >= 25]
+    return split_sentences(text)
 
 
 def coverage(results: list[CaseResult], root: Path | None = None,
              required: set[tuple[str, str]] | None = None) -> list[Coverage]:
     """Coverage of each version a case reached, and of each ``required`` version (by default the
     version of each tested rule set that applies today, i.e. its newest released one)."""
-    from ..engine.loaded import fold
+    from ..engine.loaded import fold_quote
     from ..engine.registry import list_rulesets
+    from .coverage import account
 
     fired: dict[tuple[str, str], set[str]] = {}
     for result in results:
@@ -318,18 +319,14 @@ def coverage(results: list[CaseResult], root: Path | None = None,
         hit = fired.get((rs.id, rs.version), set())
         own = [r for r in rs.loaded.rules if r.origin == rs.id]
         unexercised = [r.rule.id for r in own if r.rule.id not in hit]
-        quotes_hit = [fold(r.rule.source.quote) for r in own if r.rule.id in hit]
-        quotes_all = [fold(r.rule.source.quote) for r in own]
+        quotes_hit = [fold_quote(src.quote) for r in own if r.rule.id in hit for src in r.rule.citations]
         cited_unexercised: list[str] = []
         uncited: list[str] = []
-        for doc in {r.document.file: r.document for r in own}.values():
-            for sentence in sentences(doc.text):
-                cited = [q for q in quotes_all if q in sentence or sentence in q]
-                if not cited:
-                    if any(k in sentence.lower() for k in _RELEVANT):
-                        uncited.append(sentence)
-                elif not any(q in sentence or sentence in q for q in quotes_hit):
-                    cited_unexercised.append(sentence)
+        for doc in account(rs.loaded):
+            uncited += doc.unaccounted
+            for row in doc.sentences:
+                if row.status == "cited" and not any(q in row.sentence or row.sentence in q for q in quotes_hit):
+                    cited_unexercised.append(row.sentence)
         out.append(Coverage(rs.id, rs.version, len(own), unexercised, cited_unexercised, uncited))
     return out
 

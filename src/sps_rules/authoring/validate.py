@@ -6,6 +6,8 @@ it runs each rule set over a seeded population of citizens through the real engi
 - unreachable conclusions: a rule that no citizen makes apply;
 - contradictory conclusions: one citizen given the same support form with two statuses;
 - a threshold (at_least, at_most, ...) in a rule without an ``interpretation``;
+- a sentence of the rule set's own source texts that no rule cites and that is not listed under
+  ``not_decision_relevant`` (an error for a released, shipped rule set, else a warning);
 - any citizen for whom the two engines (the compiled rule set and durable-rules) disagree.
 
 Test-case files under ``tests/`` are checked too.
@@ -19,10 +21,12 @@ from typing import Any, Literal
 
 from ..engine.evaluator import Engine, RuleSet
 from ..engine.loaded import LoadedRuleSet
-from ..engine.loader import load_file, versions
+from ..engine.loader import _display, load_file, rules_root, versions
+from ..engine.yamlsafe import location, read_yaml
 from ..model.errors import EngineUnavailable, Problem, RuleFileError, RuleSetNotFound
 from ..model.population import citizens
 from ..model.schema import fact_tests
+from .coverage import account
 from .release import check_lock
 from .testcases import load_cases
 
@@ -71,6 +75,7 @@ def validate(path: Path | str, *, engine: Engine = "compiled") -> list[Finding]:
     for loaded in loaded_ok:
         findings += _interpretation_warnings(loaded)
         findings += _reachability(loaded, engine)
+        findings += sentence_findings(loaded)
     for file in case_files:
         try:
             load_cases(file)
@@ -87,6 +92,32 @@ def _files(path: Path) -> tuple[list[Path], list[Path]]:
     for file in sorted(path.rglob("*.yaml")):
         (case_files if file.parent.name == "tests" else rule_files).append(file)
     return rule_files, case_files
+
+
+def sentence_findings(loaded: LoadedRuleSet) -> list[Finding]:
+    """Sentences of the rule set's own sources that are neither cited nor listed as not decision-relevant.
+
+    Errors for a released rule set among the shipped ones (the rules folder in use), warnings for
+    a draft or a rule set elsewhere, so that accounting can be completed while a file is written.
+    """
+    shipped = loaded.path.resolve().is_relative_to(rules_root().resolve())
+    severity: Literal["error", "warning"] = "error" if loaded.header.released and shipped else "warning"
+    try:
+        _, lines = read_yaml(loaded.path)
+    except RuleFileError:
+        lines = None
+    index = {ref.id: i for i, ref in enumerate(loaded.header.sources)}
+    out = []
+    for doc in account(loaded):
+        line, col = location(lines, ("ruleset", "sources", index[doc.document_id])) if lines else (0, 0)
+        for sentence in doc.unaccounted:
+            shown = sentence if len(sentence) <= 120 else sentence[:117] + "..."
+            out.append(Finding(severity, Problem(
+                _display(loaded.path), line, col,
+                f"a sentence of {doc.file} is neither cited by a rule nor listed as not decision-relevant: {shown!r}",
+                f"cite it in a rule's source or also, or list it under not_decision_relevant.{doc.document_id} "
+                "with a one-line reason")))
+    return out
 
 
 def _interpretation_warnings(loaded: LoadedRuleSet) -> list[Finding]:

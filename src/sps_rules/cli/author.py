@@ -100,7 +100,7 @@ def test_command(path: str, fmt: str, coverage: bool, min_coverage: int) -> None
                 click.echo(f"  rule no case exercises: {rid}")
             for s in c.cited_unexercised:
                 click.echo(f"  cited sentence no case exercises: {s}")
-            click.echo(f"  decision-relevant sentences no rule cites: {len(c.uncited)}")
+            click.echo(f"  sentences neither cited nor listed as not decision-relevant: {len(c.uncited)}")
             for s in c.uncited:
                 click.echo(f"    - {s}")
         for c in low:

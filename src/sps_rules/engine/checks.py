@@ -13,8 +13,9 @@ from typing import Any
 
 from ..model.errors import Problem
 from ..model.facts import EARLIEST_DATE, LATEST_DATE, VOCABULARY, FactKind
-from ..model.schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Rule, RuleFile, walk
-from .loaded import Document, LoadedRule, LoadedRuleSet, fold
+from ..model.schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Rule, RuleFile, Source, walk
+from .loaded import Document, LoadedRule, LoadedRuleSet, fold, fold_quote
+from .sentences import split_sentences, statute_paragraphs
 from .yamlsafe import LineMap, location
 
 #: The most rules one rule file may have. The compiled engine loads and evaluates 5,000 (tested);
@@ -74,7 +75,24 @@ class Checker:
         rules = self._merge_rules(definitions)
         self._check_whole(rules)
         self._check_ref_cycles(definitions)
+        self._check_not_decision_relevant()
         return rules, definitions
+
+    def _check_not_decision_relevant(self) -> None:
+        """Each listed sentence stands verbatim in one of this file's own documents."""
+        for doc_id, groups in self.f.not_decision_relevant.items():
+            loc = ("not_decision_relevant", doc_id)
+            document = self.documents.get(doc_id)
+            if document is None:
+                if doc_id not in {s.id for s in self.f.ruleset.sources}:
+                    self.add(loc, f"unknown source document {doc_id!r}", f"use one of: {', '.join(self.documents)}")
+                continue
+            for i, group in enumerate(groups):
+                for j, sentence in enumerate(group.sentences):
+                    folded = fold_quote(sentence)
+                    if not re.search(r"\w", folded) or folded not in document.folded:
+                        self.add(loc + (i, "sentences", j), f"the sentence is not found verbatim in {document.file.name}",
+                                 "copy it exactly from the source text")
 
     def _check_header(self) -> None:
         header = self.f.ruleset
@@ -109,12 +127,13 @@ class Checker:
                 self.add(loc + ("id",), f"duplicate rule id {rule.id!r}", "every rule needs its own id")
                 continue
             own.add(rule.id)
-            document = self._check_source(rule, loc)
+            cited = self._check_source(rule, loc)
             self._check_rule(rule, loc, definitions)
-            if document is None:
+            if cited is None:
                 continue
             line, _ = location(self.lines, loc)
-            loaded = LoadedRule(rule=rule, origin=self.f.ruleset.id, file=self.display, line=line, document=document)
+            loaded = LoadedRule(rule=rule, origin=self.f.ruleset.id, file=self.display, line=line,
+                                document=cited[0], also=cited[1])
             if rule.id in index:
                 if not rule.override:
                     self.add(loc + ("id",),
@@ -142,38 +161,86 @@ class Checker:
         if self.base is None or self.base.id != own or inherited.origin != own or document is None:
             return inherited
         if any(r.id == inherited.rule.id for r in self.f.rules):
-            return replace(inherited, document=document)  # restated here; its own quote is checked
-        quote, section = fold(inherited.rule.source.quote), fold(inherited.rule.source.section)
+            return _with_document(inherited, document)  # restated here; its own quote is checked
+        quote, section = fold_quote(inherited.rule.source.quote), fold_quote(inherited.rule.source.place)
         if quote not in document.folded or section not in document.folded:
             i = next(i for i, ref in enumerate(self.f.ruleset.sources) if ref.id == document.id)
             what, cited = (("quote", inherited.rule.source.quote) if quote not in document.folded
-                           else ("section heading", inherited.rule.source.section))
+                           else ("section heading", inherited.rule.source.place))
             self.add(("ruleset", "sources", i, "file"),
                      f"rule {inherited.rule.id!r} of version {self.base.version} cites a {what} that the new text "
                      f"{document.file.name} no longer has: {cited!r}",
                      f"restate rule {inherited.rule.id!r} here with 'override: true', citing the new text")
-        return replace(inherited, document=document)
+        return _with_document(inherited, document)
 
-    def _check_source(self, rule: Rule, loc: tuple[Any, ...]) -> Document | None:
-        doc_id = rule.source.document or self.f.ruleset.sources[0].id
-        document = self.documents.get(doc_id)
+    def _check_source(self, rule: Rule, loc: tuple[Any, ...]) -> tuple[Document, tuple[Document, ...]] | None:
+        """Every citation of a rule: its document exists and its quote stands verbatim in it."""
+        found = [self._check_citation(src, loc + (("source",) if j == 0 else ("also", j - 1)))
+                 for j, src in enumerate(rule.citations)]
+        if any(d is None for d in found):
+            return None
+        documents = [d for d in found if d is not None]
+        return documents[0], tuple(documents[1:])
+
+    def _document(self, doc_id: str) -> Document | None:
+        if ":" in doc_id and self.base is not None:
+            return self.base.documents.get(doc_id)
+        return self.documents.get(doc_id)
+
+    def _check_citation(self, src: Source, loc: tuple[Any, ...]) -> Document | None:
+        doc_id = src.document or self.f.ruleset.sources[0].id
+        document = self._document(doc_id)
         if document is None:
             if doc_id in {s.id for s in self.f.ruleset.sources}:
                 return None  # the unreadable source was reported already
-            self.add(loc + ("source", "document"), f"unknown source document {doc_id!r}",
-                     f"use one of: {', '.join(self.documents)}")
+            known = [*self.documents, *(self.base.documents if self.base else {})]
+            self.add(loc + ("document",), f"unknown source document {doc_id!r}", f"use one of: {', '.join(known)}")
             return None
-        quote = fold(rule.source.quote)
-        if quote not in document.folded:
-            near = _nearest_sentence(quote, document.folded)
-            self.add(loc + ("source", "quote"),
-                     f"the quote is not found verbatim in {document.file.name}",
-                     "copy the sentence exactly from the source text" + (f"; nearest: {near!r}" if near else ""))
-        if fold(rule.source.section) not in document.folded:
-            self.add(loc + ("source", "section"),
-                     f"the section {rule.source.section!r} is not a heading found in {document.file.name}",
-                     "copy the heading exactly from the source text")
+        quote = fold_quote(src.quote)
+        if not re.search(r"\w", quote) or len(quote) < 3:
+            self.add(loc + ("quote",), "the quote has no words once spacing and markup are folded",
+                     "copy a whole sentence from the source text")
+            return document
+        statute = document.ref is not None and document.ref.kind == "statute"
+        if statute:
+            self._check_statute(src, loc, document, quote)
+        else:
+            if src.paragraph is not None:
+                self.add(loc + ("paragraph",), f"'paragraph' belongs to a statute; {document.file.name} is not one",
+                         "cite a standard by its 'section' heading")
+            if src.section is None:
+                self.add(loc, f"a citation of {document.file.name} needs 'section': the heading the quote stands under")
+            elif not re.search(r"\w", fold_quote(src.section)) or fold_quote(src.section) not in document.folded:
+                self.add(loc + ("section",),
+                         f"the section {src.section!r} is not a heading found in {document.file.name}",
+                         "copy the heading exactly from the source text")
+            if quote not in document.folded:
+                near = _nearest_sentence(quote, document.text)
+                self.add(loc + ("quote",),
+                         f"the quote is not found verbatim in {document.file.name}",
+                         "copy the sentence exactly from the source text" + (f"; nearest: {near!r}" if near else ""))
         return document
+
+    def _check_statute(self, src: Source, loc: tuple[Any, ...], document: Document, quote: str) -> None:
+        paragraphs = statute_paragraphs(document.text)
+        if src.paragraph is None:
+            self.add(loc, f"a citation of the statute {document.file.name} needs 'paragraph', e.g. '§ 85'",
+                     f"paragraphs in the text: {', '.join(paragraphs) or 'none'}")
+            return
+        found = paragraphs.get(src.paragraph)
+        if found is None:
+            self.add(loc + ("paragraph",), f"{src.paragraph} is not in {document.file.name}",
+                     f"paragraphs in the text: {', '.join(paragraphs) or 'none'}")
+            return
+        if src.stk is not None and src.stk not in found.stk:
+            self.add(loc + ("stk",), f"{src.paragraph} has no stk. {src.stk} in {document.file.name}",
+                     f"its stk.: {', '.join(map(str, sorted(found.stk)))}")
+            return
+        where = found.stk[src.stk] if src.stk is not None else found.text
+        if quote not in fold(where):
+            near = _nearest_sentence(quote, where)
+            self.add(loc + ("quote",), f"the quote is not found verbatim in {src.place} of {document.file.name}",
+                     "copy the sentence exactly from the statute text" + (f"; nearest: {near!r}" if near else ""))
 
     def _check_rule(self, rule: Rule, loc: tuple[Any, ...], definitions: dict[str, Definition]) -> None:
         if rule.when is not None:
@@ -401,7 +468,14 @@ def _leaf_operators(test: FactTest) -> tuple[int, int]:
     return 1, 1
 
 
-def _nearest_sentence(quote: str, folded: str) -> str:
-    sentences = re.split(r"(?<=[.!?])\s+", folded)
-    near = difflib.get_close_matches(quote, sentences, n=1, cutoff=0.6)
+def _with_document(inherited: LoadedRule, document: Document) -> LoadedRule:
+    """An inherited rule citing ``document`` wherever it cited the earlier text of the same source."""
+    old = inherited.document.file
+    also = tuple(document if d.file == old else d for d in inherited.also)
+    return replace(inherited, document=document, also=also)
+
+
+def _nearest_sentence(quote: str, text: str) -> str:
+    """The sentence of a source text closest to a quote that was not found (the text is the rule set's own)."""
+    near = difflib.get_close_matches(quote, split_sentences(text)[:2000], n=1, cutoff=0.6)
     return near[0][:160] if near else ""

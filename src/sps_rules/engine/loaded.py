@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ..model.schema import Definition, Rule, RuleSetHeader
+from ..model.schema import Definition, DocumentRef, NotDecisionRelevant, Rule, RuleSetHeader
 
 # --- the loaded rule set ---------------------------------------------------------------------
 
@@ -21,6 +21,7 @@ class Document:
     text: str
     folded: str
     sha256: str
+    ref: DocumentRef | None = None  # what the document is (standard, guidance, statute) and its provenance
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class LoadedRule:
     file: str
     line: int
     document: Document
+    also: tuple[Document, ...] = ()  # the documents of rule.also, in order
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class LoadedRuleSet:
     base: LoadedRuleSet | None
     sha256: str
     canonical: str = field(repr=False)
+    #: per own document id: the sentences listed as not decision-relevant, with their reasons
+    not_decision_relevant: dict[str, tuple[NotDecisionRelevant, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -63,10 +67,20 @@ class LoadedRuleSet:
 _TAG = re.compile(r"<[^>]{0,400}>")
 _BULLETS = re.compile(r"[•\uf0b7\uf0a7▪◦·\u2022]|(?m:^\s*[-*]\s+)|\*\*")
 _SPACE = re.compile(r"\s+")
+_BEFORE_STOP = re.compile(r" (?=[.,;:!?])")
 
 
 def fold(text: str) -> str:
     """Text with HTML tags, bullets, bold markers and runs of whitespace folded to single spaces."""
     text = _TAG.sub(" ", text)
     text = _BULLETS.sub(" ", text)
-    return _SPACE.sub(" ", text).strip()
+    return _BEFORE_STOP.sub("", _SPACE.sub(" ", text)).strip()
+
+
+def fold_quote(quote: str) -> str:
+    """A quote folded for comparison with a folded source: bullets and whitespace, never tags.
+
+    Tags are stripped from the source only, so a quote that carries markup (``<img ...>``) is
+    never found in a source and cannot smuggle it into a rendered decision.
+    """
+    return _BEFORE_STOP.sub("", _SPACE.sub(" ", _BULLETS.sub(" ", quote))).strip()

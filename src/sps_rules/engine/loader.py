@@ -151,6 +151,7 @@ def _load_uncached(path: Path, root: Path, *, depth: int, display: str, raw: byt
         base=base,
         sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         canonical=canonical,
+        not_decision_relevant=_not_decision_relevant(rule_file, base),
     )
 
 
@@ -318,21 +319,31 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 def _read_documents(
     rule_file: RuleFile, path: Path, lines: LineMap, display: str, problems: list[Problem]
 ) -> dict[str, Document]:
+    """The source texts a rule file names, each confined to the rule file's folder.
+
+    A source must be a relative path without '..' that resolves (symlinks followed) inside the
+    folder of the rule file, and a regular UTF-8 file of at most MAX_SOURCE_BYTES. Messages name
+    the path as written, never the content of the file.
+    """
     documents: dict[str, Document] = {}
+    folder = path.parent.resolve()
     for i, ref in enumerate(rule_file.ruleset.sources):
         line, col = location(lines, ("ruleset", "sources", i, "file"))
-        file = (path.parent / ref.file).resolve()
         if ref.id in documents:
             problems.append(Problem(display, line, col, f"duplicate source id {ref.id!r}"))
             continue
-        if not file.exists():
-            problems.append(Problem(display, line, col, f"source text {ref.file!r} not found",
-                                    "put the standard's text beside the rule file, e.g. source/<name>.txt"))
+        file = _confined(ref.file, folder)
+        if file is None:
+            problems.append(Problem(display, line, col, f"source text {ref.file!r} lies outside the rule set's folder",
+                                    "put the text in the rule set's folder, e.g. source/<name>.txt, and name it "
+                                    "relative to the rule file, without '..'"))
             continue
-        try:  # a regular file only, never more than the limit into memory
+        try:
             raw = read_bounded(file, MAX_SOURCE_BYTES, what="source text")
         except SpsRulesError as exc:
-            problems.append(Problem(display, line, col, f"source text {ref.file!r}: {str(exc).split(': ', 1)[-1]}"))
+            reason = "not found" if not file.exists() else str(exc).rsplit(": ", 1)[-1]
+            problems.append(Problem(display, line, col, f"source text {ref.file!r} {reason}",
+                                    "put the standard's text beside the rule file, e.g. source/<name>.txt"))
             continue
         try:
             text = raw.decode("utf-8")
@@ -341,9 +352,22 @@ def _read_documents(
             continue
         documents[ref.id] = Document(
             id=ref.id, title=ref.title, dated=ref.dated, file=file, text=text, folded=fold(text),
-            sha256=hashlib.sha256(raw).hexdigest(),
+            sha256=hashlib.sha256(raw).hexdigest(), ref=ref,
         )
     return documents
+
+
+def _confined(name: str, folder: Path) -> Path | None:
+    """The resolved path of a source named relative to ``folder``, or None if it would leave the folder."""
+    if not name or "\x00" in name or Path(name).is_absolute() or name.startswith(("/", "\\", "~")):
+        return None
+    if ".." in Path(name).parts or ".." in name.replace("\\", "/").split("/"):
+        return None
+    try:
+        file = (folder / name).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return file if file.is_relative_to(folder) and file != folder else None
 
 
 def _canonical(
@@ -359,11 +383,30 @@ def _canonical(
         "definitions": {k: v.model_dump(mode="json", by_alias=True, exclude_none=True) for k, v in sorted(definitions.items())},
         "rules": [
             {"origin": r.origin, "document_sha256": r.document.sha256,
-             **r.rule.model_dump(mode="json", by_alias=True, exclude_none=True)}
+             **({"also_document_sha256": [d.sha256 for d in r.also]} if r.also else {}),
+             **_rule_data(r)}
             for r in rules
         ],
     }
     return canonical_json(payload).decode("utf-8")
+
+
+def _not_decision_relevant(rule_file: RuleFile, base: LoadedRuleSet | None) -> dict[str, tuple[Any, ...]]:
+    """This file's lists of sentences that are not decision-relevant; a new version of the same rule set
+    adds them to its predecessor's lists (which count only where they still stand in the new text)."""
+    lists: dict[str, tuple[Any, ...]] = {}
+    if base is not None and base.id == rule_file.ruleset.id:
+        lists.update(base.not_decision_relevant)
+    for doc_id, groups in rule_file.not_decision_relevant.items():
+        lists[doc_id] = (*lists.get(doc_id, ()), *groups)
+    return lists
+
+
+def _rule_data(item: LoadedRule) -> dict[str, Any]:
+    data = item.rule.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if not data.get("also"):
+        data.pop("also", None)  # a rule without further citations hashes as before they existed
+    return data
 
 
 # --- the registry of rule sets -----------------------------------------------------------------

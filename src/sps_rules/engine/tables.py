@@ -25,17 +25,25 @@ from ..model.decision import (
     TraceEntry,
 )
 from ..model.facts import NEED_CODES, REQUEST_CODES
-from ..model.schema import Rule
+from ..model.schema import Rule, Source
 from .compiler import CompiledRule
-from .loaded import LoadedRule
+from .loaded import Document, LoadedRule
 
 #: Derived facts and the given facts they come from, for the list of missing facts.
 DERIVED_FROM = {"age": "birth_date"}
 
+def _cite(src: Source, document: Document, also: tuple[SourceRef, ...] = ()) -> SourceRef:
+    ref = document.ref
+    return SourceRef(document=document.title, section=src.place, quote=src.quote, legal_reference=src.legal_reference,
+                     kind=ref.kind if ref is not None else "standard",
+                     citation=ref.citation(src) if ref is not None else None, also=also)
+
+
 def _source(item: LoadedRule) -> SourceRef:
-    src = item.rule.source
-    return SourceRef(document=item.document.title, section=src.section, quote=src.quote,
-                     legal_reference=src.legal_reference)
+    """The rule's citation as a decision shows it, with its further citations (``also``) inside."""
+    rule = item.rule
+    also = tuple(_cite(src, doc) for src, doc in zip(rule.also, item.also, strict=True))
+    return _cite(rule.source, item.document, also)
 
 
 class Bounded(dict[Any, Any]):

@@ -27,8 +27,9 @@ class Part:
     Each uses one pydantic ``TypeAdapter`` per part type, built on first use, so a part dumps
     exactly as it does inside ``Decision.model_dump`` / ``Decision.to_json``.
 
-    >>> SourceRef("Serviceloven", "§ 85", "Stk. 1").model_dump()
-    {'document': 'Serviceloven', 'section': '§ 85', 'quote': 'Stk. 1', 'legal_reference': None}
+    >>> part = SourceRef("Serviceloven", "§ 85", "Stk. 1").model_dump()
+    >>> part["document"], part["section"], part["kind"], part["citation"], part["also"]
+    ('Serviceloven', '§ 85', 'standard', None, ())
     """
 
     __slots__ = ()
@@ -67,12 +68,22 @@ _ADAPTERS: dict[type, TypeAdapter[Any]] = {}
 
 @dataclass(frozen=True, slots=True)
 class SourceRef(Part):
-    """A verbatim citation: the document, the section it stands under, and the quote."""
+    """A verbatim citation: the document, the section (or §, stk.) it stands under, and the quote.
+
+    ``citation`` is set for a statute and reads as a lawyer writes it ("serviceloven § 85, jf. LBK
+    nr 1129 af 22/09/2025"); ``also`` holds further citations that carry the same rule (for
+    instance the statute beside the standard's sentence), each without an ``also`` of its own.
+    """
 
     document: str
     section: str
     quote: str
     legal_reference: str | None = None
+    kind: Annotated[Literal["standard", "guidance", "statute"], Field(
+        description="What the document is: a quality standard, an authority's guidance, or a statute.")] = "standard"
+    citation: Annotated[str | None, Field(
+        description="For a statute: law, §, stk. and consolidation, e.g. 'serviceloven § 85, jf. LBK nr 1129 af 22/09/2025'.")] = None
+    also: Annotated[tuple[SourceRef, ...], Field(description="Further citations of the same rule.")] = ()
 
 
 @dataclass(frozen=True, slots=True)

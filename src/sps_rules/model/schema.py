@@ -149,16 +149,47 @@ def fact_tests(cond: Condition | None, definitions: Mapping[str, Definition] | N
 
 # --- citations --------------------------------------------------------------------------
 
+DocumentKind = Literal["standard", "guidance", "statute"]
+PARAGRAPH = r"^§ [0-9]{1,3}(?: [a-z])?$"
+
 
 class Source(_Strict):
-    """Where a rule comes from. The quote must stand verbatim in the shipped source text."""
+    """One citation: a verbatim quote from a shipped source text.
+
+    In a standard (or guidance) the quote stands under a ``section`` heading. In a statute it
+    stands in a ``paragraph`` (``§ 85``, ``§ 82 a``) and, where given, in that paragraph's
+    ``stk``; the check confirms both. A decision shows a statute citation as a lawyer writes it:
+    "serviceloven § 85, jf. LBK nr 1129 af 22/09/2025".
+    """
 
     document: str | None = Field(
-        default=None, description="Id of a document in ruleset.sources; defaults to the first one."
+        default=None,
+        description="Id of a document in ruleset.sources, or '<baseline id>:<id>' for one of the baseline's; "
+        "defaults to the first of this file's documents.",
     )
-    section: str = Field(min_length=1, description="The heading of the section the quote stands under.")
+    section: str | None = Field(
+        default=None, min_length=1,
+        description="The heading of the section the quote stands under (standards); for a statute, the paragraph.",
+    )
     quote: str = Field(min_length=3, description="Verbatim sentence from the source text.")
-    legal_reference: str | None = Field(default=None, description="E.g. 'Serviceloven § 85'.")
+    legal_reference: str | None = Field(default=None, description="E.g. 'Serviceloven § 85' (what a standard refers to).")
+    paragraph: str | None = Field(default=None, pattern=PARAGRAPH, description="In a statute: the §, e.g. '§ 85' or '§ 82 a'.")
+    stk: int | None = Field(default=None, ge=1, le=99, description="In a statute: the stk. of the paragraph (1 = its opening).")
+
+    @model_validator(mode="after")
+    def _located(self) -> Source:
+        if self.section is None and self.paragraph is None:
+            raise ValueError("a source needs 'section' (a heading of the standard) or 'paragraph' (a § of a statute)")
+        if self.stk is not None and self.paragraph is None:
+            raise ValueError("'stk' needs 'paragraph'")
+        return self
+
+    @property
+    def place(self) -> str:
+        """Where the quote stands: the section heading, or '§ 85, stk. 2'."""
+        if self.paragraph is not None:
+            return self.paragraph + (f", stk. {self.stk}" if self.stk is not None else "")
+        return self.section or ""
 
 
 # --- conclusions ------------------------------------------------------------------------
@@ -267,6 +298,10 @@ class Rule(_Strict):
     id: str = Field(pattern=RULE_ID, description="Unique id; a municipal rule with a baseline id overrides it.")
     text: str = Field(min_length=3, description="What the rule says, in plain Danish.")
     source: Source
+    also: list[Source] = Field(
+        default_factory=list, max_length=8,
+        description="Further citations that carry the same rule, e.g. the statute beside the standard's sentence.",
+    )
     interpretation: str | None = Field(
         default=None, description="Required where the rule interprets the text: what is assumed, and why."
     )
@@ -304,6 +339,11 @@ class Rule(_Strict):
     def kind(self) -> str:
         return next(kind for kind in CONCLUSION_KINDS if getattr(self, kind) is not None)
 
+    @property
+    def citations(self) -> tuple[Source, ...]:
+        """The rule's source followed by its further citations (``also``)."""
+        return (self.source, *self.also)
+
 
 CONCLUSION_KINDS = (
     "criterion",
@@ -326,11 +366,58 @@ class Definition(_Strict):
     when: Condition
 
 
+class Consolidation(_Strict):
+    """The text of a statute a source reproduces: a consolidation (LBK), an order (BEK) or an act (lov)."""
+
+    type: Literal["LBK", "BEK", "lov"] = Field(description="LBK (lovbekendtgørelse), BEK (bekendtgørelse) or lov.")
+    number: int = Field(ge=1, le=99999)
+    date: date
+
+    def __str__(self) -> str:
+        return f"{self.type} nr {self.number} af {self.date:%d/%m/%Y}"
+
+
 class DocumentRef(_Strict):
     id: str = Field(pattern=SLUG)
     title: str = Field(min_length=3)
-    file: str = Field(description="Path of the source text, relative to the rule file.")
+    file: str = Field(description="Path of the source text, relative to the rule file and inside its folder.")
     dated: str | None = Field(default=None, description="Adoption or update date as the document gives it.")
+    kind: DocumentKind = Field(
+        default="standard",
+        description="standard: a municipality's quality standard; guidance: an authority's description or "
+        "guidance; statute: verbatim paragraphs of a law or order.",
+    )
+    law: str | None = Field(default=None, min_length=3, description="A statute's short name, e.g. 'serviceloven'.")
+    consolidation: Consolidation | None = Field(default=None, description="A statute's LBK/BEK/lov number and date.")
+    eli: str | None = Field(
+        default=None, pattern=r"^https://www\.retsinformation\.dk/eli/[a-z]+/[0-9]{4}/[0-9]+(?:/[a-z]+)?$",
+        description="The statute's retsinformation ELI address.",
+    )
+
+    @model_validator(mode="after")
+    def _statute_has_provenance(self) -> DocumentRef:
+        given = [k for k in ("law", "consolidation", "eli") if getattr(self, k) is not None]
+        if self.kind == "statute" and len(given) != 3:
+            raise ValueError("a statute source needs law, consolidation and eli")
+        if self.kind != "statute" and given:
+            raise ValueError(f"{', '.join(given)} belong to a statute source (kind: statute)")
+        return self
+
+    def citation(self, source: Source) -> str | None:
+        """A statute citation as a lawyer writes it: 'serviceloven § 85, stk. 1, jf. LBK nr 1129 af 22/09/2025'."""
+        if self.kind != "statute" or source.paragraph is None:
+            return None
+        return f"{self.law} {source.place}, jf. {self.consolidation}"
+
+
+class NotDecisionRelevant(_Strict):
+    """Sentences of a source text that no rule needs, with the one-line reason why (for policy staff)."""
+
+    reason: str = Field(min_length=3, max_length=300, description="Why these sentences do not shape a decision.")
+    sentences: list[str] = Field(
+        min_length=1, max_length=200,
+        description="Each sentence (or a verbatim part of it of at least 20 characters) as it stands in the source.",
+    )
 
 
 class BaseRef(_Strict):
@@ -366,6 +453,11 @@ class RuleFile(_Strict):
     ruleset: RuleSetHeader
     definitions: dict[str, Definition] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
+    not_decision_relevant: dict[str, list[NotDecisionRelevant]] = Field(
+        default_factory=dict,
+        description="Per source document id: its sentences that no rule cites, each with a one-line reason. "
+        "Together with the rules' citations, every sentence of every source is accounted for.",
+    )
 
 
 def rule_file_json_schema() -> dict[str, Any]:
