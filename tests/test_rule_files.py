@@ -137,7 +137,7 @@ def test_rule_without_citation(rules_copy: Path) -> None:
     body = MUNICIPAL_HEADER + GOOD_RULE.replace(
         "    source: {section: Målgruppe, quote: Støtten gives som gruppeforløb.}\n", "")
     [message] = problems(write(rules_copy, body))
-    assert "missing required key rules[0].source" in message
+    assert "missing required key 'source' in rule form.group" in message
 
 
 def test_rule_with_two_conclusions(rules_copy: Path) -> None:

@@ -10,9 +10,14 @@ from typing import Any
 import click
 
 from ..model.errors import FactsError, RuleFileError, SpsRulesError
+from ..model.io import write_atomic
 from .base import fail as _fail
 from .base import main
+from .base import output_or_fail as _output_or_fail
 from .base import read_facts as _read_facts
+
+#: The largest population ``diff`` generates.
+MAX_POPULATION = 200_000
 
 
 @main.command()
@@ -134,7 +139,8 @@ def compare(facts: str, on: tuple[Any, ...], fmt: str) -> None:
 @main.command()
 @click.argument("old")
 @click.argument("new")
-@click.option("--n", "n", default=2000, show_default=True, help="Size of the generated population.")
+@click.option("--n", "n", type=click.IntRange(min=1, max=MAX_POPULATION), default=2000, show_default=True,
+              help=f"Size of the generated population (1..{MAX_POPULATION:,}).")
 @click.option("--seed", default=85, show_default=True, help="Seed of the generated population.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file (whole, never half-written).")
@@ -167,24 +173,21 @@ def diff(old: str, new: str, n: int, seed: int, fmt: str, output: str | None) ->
 @main.command()
 @click.argument("ruleset")
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file (never the rule file itself).")
 def docs(ruleset: str, fmt: str, output: str | None) -> None:
     """A readable document of a rule set (id, id@version or a file): each rule beside the sentence it quotes."""
     from ..authoring.diff import resolve
     from ..authoring.docs import to_html, to_markdown
 
+    if output:
+        _output_or_fail(output, ruleset)
     try:
         document = (to_html if fmt == "html" else to_markdown)(resolve(ruleset))
     except SpsRulesError as exc:
         _fail(str(exc).replace("\n", "; "))
     if output:
-        from ..audit.files import write_atomic
-
-        source = Path(ruleset)
-        if source.is_file() and source.resolve() == Path(output).resolve():
-            _fail(f"{output}: the document would overwrite the rule file; choose another name")
         try:
-            write_atomic(Path(output), document.encode("utf-8"), what="document")
+            write_atomic(output, document, what="document")
         except SpsRulesError as exc:
             _fail(str(exc))
     else:

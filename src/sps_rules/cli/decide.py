@@ -36,7 +36,7 @@ def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, s
     if sign_key and not record_file:
         _fail("--sign-key signs the record: give --record FILE too")
     if record_file:
-        _output_or_fail(record_file, facts)
+        _output_or_fail(record_file, facts, *([sign_key] if sign_key else []))
     name, data = _read_facts(facts)
     try:
         decision = evaluate_facts(municipality, data)
@@ -53,13 +53,6 @@ def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, s
     except OSError as exc:
         _fail(f"{record_file}: cannot write the record: {exc.strerror}")
     click.echo(decision.to_json() if fmt == "json" else to_text(decision), nl=fmt == "json")
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return Path(a).resolve() == Path(b).resolve() or Path(a).samefile(b)
-    except OSError:
-        return False
 
 
 @main.command()

@@ -24,7 +24,7 @@ from ..model.decision import (
     RuleSetRef,
     Statement,
 )
-from ..model.errors import FactsError
+from ..model.errors import FactsError, guarded
 from ..model.facts import FIELDS_BY_PARENT, CitizenFacts
 from ..model.io import read_bounded
 from ..model.jsonio import loads_object
@@ -152,6 +152,7 @@ class RuleSet:
         return f"RuleSet({self.id!r}, version={self.version!r}, sha256={self.sha256[:12]!r})"
 
     # --- evaluation ---
+    @guarded("RuleSet.evaluate")
     def evaluate(self, facts: FactsInput, *, check_dates: bool = True) -> Decision:
         """The decision for one citizen under this version.
 

@@ -1,0 +1,47 @@
+"""For policy staff: validate a draft rule file, and compare one citizen across municipalities."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from ..body import dumps
+from ..handlers import without_values
+from ..problems import ApiProblem, documented
+from ..schemas import CompareIn, Comparison, ValidateIn, ValidateOut, body
+from .common import ServiceDep, in_worker, json_response, object_body
+
+router = APIRouter(prefix="/v1", tags=["authoring"])
+
+
+def _invalid(exc: ValidationError, what: str) -> ApiProblem:
+    problem = without_values(exc, source=what)
+    return ApiProblem(422, "invalid-input", str(problem), errors=[dict(e) for e in problem.errors])
+
+
+@router.post("/validate", response_model=None, openapi_extra=body("ValidateIn", "A draft rule file."),
+             responses={200: {"model": ValidateOut}, **documented(400, 401, 404, 408, 413, 415, 422, 503)})
+async def validate(request: Request, service: ServiceDep) -> Response:
+    """Every problem of a draft rule file, with line and column, as `sps-rules validate` finds them. Nothing is written."""
+    data = await object_body(request, service, "the request")
+    try:
+        draft = ValidateIn.model_validate_json(dumps(data), strict=True)
+    except ValidationError as exc:
+        raise _invalid(exc, "request") from None
+    return json_response(await in_worker(service, service.validate, draft.ruleset, draft.filename, draft.text))
+
+
+@router.post("/compare", response_model=None, openapi_extra=body("CompareIn", "Facts and, optionally, dates."),
+             responses={200: {"model": Comparison}, **documented(400, 401, 404, 408, 413, 415, 422, 503)})
+async def compare(request: Request, service: ServiceDep) -> Response:
+    """One citizen under every municipality's rule set, on the facts' own date or each date in `on`."""
+    data = await object_body(request, service, "the request")
+    try:
+        asked = CompareIn.model_validate_json(dumps(data), strict=True)
+    except ValidationError as exc:
+        raise _invalid(exc, "request") from None
+    days: list[date] = list(asked.on)
+    return json_response({"columns": await in_worker(service, service.compare, asked.facts, days)})
