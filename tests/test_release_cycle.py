@@ -338,7 +338,7 @@ def test_diff_examples_are_plausible_and_show_the_eligibility_change(root: Path)
             assert facts["last_support_used_date"] >= facts["support_start_date"]
     code, text, _ = cli(root, "diff", "roskilde@2020-01", str(draft), "--n", "300")
     assert "målgruppe ikke i målgruppen (not_eligible) → i målgruppen (eligible):" in text
-    assert "funktionsniveau " in text and "_functions" not in text and "_conditions" not in text, "themes in Danish"
+    assert "funktionsevneniveauet for " in text and "_functions" not in text and "_conditions" not in text, "themes in Danish"
 
 
 def test_diff_html_is_a_self_contained_escaped_page_written_whole(root: Path, tmp_path: Path) -> None:

@@ -156,24 +156,21 @@ def _transition(key: str) -> str:
 
 
 def _citizen(facts: dict[str, Any]) -> str:
-    """A one-line description of an invented citizen, in Danish."""
-    parts = []
+    """A one-line description of an invented citizen, in Danish: the facts a meeting looks at first."""
+    parts = [f"{labels.fact('assessment_date')} {facts['assessment_date']}"]
     if "birth_date" in facts:
         born = date.fromisoformat(facts["birth_date"])
         day = date.fromisoformat(facts["assessment_date"])
-        age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-        parts.append(f"{age} år")
-    if "resident_municipality" in facts:
-        parts.append(f"bor i {facts['resident_municipality']}")
-    if "support_need_level" in facts:
-        parts.append(f"støttebehov {facts['support_need_level']}")
-    levels = facts.get("function_levels") or {}
-    if levels:
-        parts.append("funktionsniveau " + ", ".join(f"{labels.label(labels.THEME, k)} {v}" for k, v in sorted(levels.items())))
-    for name, label in (("decision_notified_date", "afgørelse modtaget"), ("complaint_received_date", "klage modtaget")):
+        parts.append(f"{labels.fact('age')} {day.year - born.year - ((day.month, day.day) < (born.month, born.day))}")
+    for name in ("resident_municipality", "support_need_level"):
         if name in facts:
-            parts.append(f"{label} {facts[name]}")
-    return f"vurderet {facts['assessment_date']}: " + ", ".join(parts)
+            parts.append(f"{labels.fact(name)} {facts[name]}")
+    for theme, level in sorted((facts.get("function_levels") or {}).items()):
+        parts.append(f"{labels.fact(f'function_levels.{theme}')} {level}")
+    for name in ("decision_notified_date", "complaint_received_date"):
+        if name in facts:
+            parts.append(f"{labels.fact(name)} {facts[name]}")
+    return "; ".join(parts)
 
 
 def diff_text(d: RuleSetDiff) -> str:

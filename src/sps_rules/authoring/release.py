@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -303,7 +302,3 @@ def _check_order(ruleset_id: str, root: Path, new: LoadedRuleSet, draft: Path) -
         if other.header.valid_from >= new.header.valid_from:
             raise ReleaseError(f"version {new.version} (from {new.header.valid_from}) does not start after version "
                                f"{other.version} (from {other.header.valid_from})")
-
-
-def describe(entry: LockEntry) -> dict[str, Any]:
-    return entry.model_dump(mode="json")
