@@ -32,7 +32,8 @@ SHOTS = ROOT / "docs" / "workbench"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 RELEASED = "roskilde-2020-01.yaml"
-TIMEOUT = 15_000
+TIMEOUT = 30_000  # generous: a full validation takes seconds on a loaded 2-core machine
+expect.set_options(timeout=TIMEOUT)
 
 
 def _free_port() -> int:
