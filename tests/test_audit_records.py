@@ -204,3 +204,10 @@ def test_a_record_validated_from_a_parsed_document_is_hashed_as_it_was_given(sto
     record = sps_rules.DecisionRecord.model_validate(data)
     assert record.created_at == WHEN  # the same instant ...
     assert any("altered after it was written" in p for p in sps_rules.replay(record).problems)  # ... but not as stored
+
+
+def test_a_record_built_from_python_objects_hashes_its_fields(stored: bytes) -> None:
+    parsed = read_record(stored)
+    built = sps_rules.DecisionRecord(**{name: getattr(parsed, name) for name in sps_rules.DecisionRecord.model_fields})
+    assert built.content_sha256() == parsed.record_sha256
+    assert sps_rules.replay(built).reproduced

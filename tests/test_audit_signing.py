@@ -187,3 +187,17 @@ def test_without_the_extra_the_error_names_the_install_command(monkeypatch: pyte
 def test_sign_key_without_record_is_refused(keys: tuple[Path, Path, str]) -> None:
     code, _, err = cli("evaluate", "roskilde", str(FACTS), "--sign-key", str(keys[0]))
     assert code == 2 and "--record" in err
+
+
+def test_keys_new_makes_a_missing_folder_only_its_owner_enters(tmp_path: Path) -> None:
+    folder = tmp_path / "municipality" / "keys"
+    code, _, err = cli("keys", "new", "--out", str(folder))
+    assert code == 0, err
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert (folder / "sps-rules-signing.key").exists()
+
+
+def test_verify_key_on_a_bare_decision_is_refused(keys: tuple[Path, Path, str]) -> None:
+    decision = sps_rules.evaluate("roskilde", json.loads(FACTS.read_text(encoding="utf-8")))
+    with pytest.raises(sps_rules.RecordError, match="carries no hash or signature"):
+        sps_rules.explain(decision, verify_key=keys[1])

@@ -77,6 +77,27 @@ def test_openapi_documents_every_endpoint_with_library_schemas(client: TestClien
     assert client.get("/docs").status_code == 200
 
 
+def test_every_reference_in_the_openapi_document_resolves(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    refs: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                extra = set(node) - {"$ref", "description", "title", "default", "examples"}
+                assert not extra, f"a $ref beside other constraints is ambiguous: {node}"
+                refs.add(node["$ref"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document)
+    names = set(document["components"]["schemas"])
+    assert refs and {ref.rsplit("/", 1)[1] for ref in refs} <= names
+
+
 def test_schemas_are_the_library_schemas(client: TestClient) -> None:
     assert client.get("/v1/schemas/facts").json() == sps_rules.CitizenFacts.model_json_schema()
     assert client.get("/v1/schemas/ruleset").json()["title"]
@@ -226,9 +247,12 @@ def test_compare_gives_one_column_per_municipality(client: TestClient) -> None:
 
 
 def test_replay_of_a_record_reproduces_it_and_finds_an_edit(client: TestClient) -> None:
-    record = json.loads(sps_rules.record("roskilde", EXAMPLE).to_json())
-    response = post(client, "/v1/replay", record)
-    assert response.json() == {"reproduced": True, "problems": [], "differences": [], "report": "reproduced exactly"}
+    written = sps_rules.record("roskilde", EXAMPLE).to_json()
+    response = client.post("/v1/replay", content=written.encode(), headers=JSON)  # the record's bytes as written
+    record = json.loads(written)
+    body = response.json()
+    assert body["reproduced"] is True and body["problems"] == [] and body["differences"] == []
+    assert body["report"].startswith("reproduced exactly")
     assert response.headers["SPS-Ruleset-Sha256"] == record["ruleset"]["sha256"]
     record["decision"]["eligibility"] = "not_eligible"
     body = post(client, "/v1/replay", record).json()
@@ -237,11 +261,19 @@ def test_replay_of_a_record_reproduces_it_and_finds_an_edit(client: TestClient) 
     assert {"path": "eligibility", "recorded": "not_eligible", "replayed": "eligible"} in body["differences"]
 
 
+def test_replay_of_a_record_with_a_huge_integer_is_answered(client: TestClient) -> None:
+    record = json.loads(sps_rules.record("roskilde", EXAMPLE).to_json())
+    record["facts"]["x"] = [-9223372036854775809]  # beyond 64 bits, within the reader's 20 digits
+    response = post(client, "/v1/replay", record)
+    assert "beyond ±2**53" in is_problem(response, 422, "invalid-record")["detail"], "not a 500"
+
+
 def test_replay_refuses_what_is_not_a_record(client: TestClient) -> None:
     body = is_problem(post(client, "/v1/replay", {"facts": {}}), 422, "invalid-record")
     assert "invalid decision record" in body["detail"]
+    is_problem(post(client, "/v1/replay", [1, 2]), 422, "invalid-record")
     record = json.loads(sps_rules.record("roskilde", EXAMPLE).to_json())
-    record["ruleset"]["valid_to"] = 0
+    record["ruleset"]["valid_to"] = "someday"
     is_problem(post(client, "/v1/replay", record), 422, "invalid-record")
 
 
@@ -257,7 +289,7 @@ def test_decisions_are_logged_and_can_be_read_and_replayed(logged: TestClient, t
     assert stored["id"] == 2 and stored["record"]["facts"] == YOUNG
     assert stored["record"]["decision"] == second.json()["decision"]
     assert logged.get("/healthz").json()["decision_log"] is True
-    assert logged.post("/v1/records/1/replay").json()["reproduced"] is True
+    assert logged.post("/v1/records/1/replay").json()["reproduced"] is True, "the log keeps the record's canonical bytes"
     is_problem(logged.get("/v1/records/3"), 404, "record-not-found")
     is_problem(logged.get("/v1/records/0"), 422, "invalid-parameters")
     is_problem(logged.get("/v1/records/abc"), 422, "invalid-parameters")

@@ -16,7 +16,7 @@ from ..engine.evaluator import FactsInput
 from ..engine.registry import load_ruleset_version
 from ..model import labels
 from ..model.decision import Deadline, Decision, Referral, SourceRef
-from ..model.errors import FactsError, RecordError, UnknownFormat
+from ..model.errors import FactsError, RecordError, UnknownFormat, guarded
 from ..model.markdown import inline
 from .records import DecisionRecord, verify
 from .signing import KeySource
@@ -254,6 +254,7 @@ def to_text(d: Decision) -> str:
     return "\n".join(summary(d)) + "\n\n" + render(d)
 
 
+@guarded("explain")
 def explain(source: Decision | DecisionRecord, *, format: Format = "text", why_not: bool = False,
             facts: FactsInput | None = None, verify_key: KeySource | None = None) -> str:
     """Danish reasons for a decision (or a record's decision) as text, Markdown or HTML.
@@ -284,6 +285,8 @@ def explain(source: Decision | DecisionRecord, *, format: Format = "text", why_n
         except ValidationError:
             raise RecordError("the record's decision is not a valid decision") from None
         facts = source.facts if facts is None else facts
+    elif verify_key is not None:
+        raise RecordError("verify_key checks a decision record; a bare decision carries no hash or signature")
     else:
         decision = source
     analysis = None

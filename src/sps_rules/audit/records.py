@@ -40,13 +40,12 @@ from ..engine.loader import versions
 from ..engine.registry import load_ruleset, ruleset_for
 from ..model.canonical import CanonicalJSONError, canonical_json
 from ..model.decision import Decision
-from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound
+from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound, guarded
 from ..model.facts import fact_values
-from ..model.io import read_bounded
+from ..model.io import read_bounded, write_atomic
 from ..model.jsonio import loads_strict
 from ..version import __version__
 from . import signing
-from .files import write_atomic
 
 RecordSchema = Literal["1", "2"]
 RECORD_SCHEMA_VERSION: RecordSchema = "2"
@@ -128,7 +127,7 @@ class DecisionRecord(BaseModel):
         """Keep the JSON document a record is validated from: its hash is over that, as stored."""
         record = handler(data)
         if isinstance(data, dict) and record._document is None:
-            record._document = copy.deepcopy(data)
+            record._document = _json_copy(data)
         return record
 
     @property
@@ -165,14 +164,25 @@ class DecisionRecord(BaseModel):
 
     def write(self, path: Path | str) -> None:
         """Write the record atomically (temporary file beside ``path``, fsync, rename), readable by its owner only."""
-        write_atomic(Path(path), self.to_json().encode("utf-8"), mode=0o600, error=RecordError, what="record")
+        write_atomic(path, self.to_json().encode("utf-8"), permissions=0o600, error=RecordError)
+
+
+def _json_copy(data: dict[str, Any]) -> dict[str, Any] | None:
+    """A copy of a parsed JSON document; None for Python objects (then the fields are what counts)."""
+    try:
+        copied: dict[str, Any] = json.loads(json.dumps(data, allow_nan=False))
+        return copied
+    except TypeError:  # built from Python objects (a datetime, a model), not from a JSON document
+        return None
+    except (ValueError, RecursionError):  # NaN or Infinity: kept, so hashing refuses the record
+        return copy.deepcopy(data)
 
 
 def _json_v1(payload: Any) -> bytes:
     try:
         return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    except ValueError:
-        raise RecordError("the record holds NaN or Infinity, which JSON does not allow") from None
+    except (TypeError, ValueError):
+        raise RecordError("the record holds a value JSON does not allow (NaN, Infinity or a non-JSON type)") from None
 
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^"{}\[\]:,]+')
@@ -261,15 +271,6 @@ def _from_document(document: dict[str, Any], name: str) -> DecisionRecord:
     return record
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _loads(raw: bytes | str) -> Any:
-    """The one place JSON is parsed here: NaN and Infinity are refused."""
-    return json.loads(raw, parse_constant=_refuse_constant)
-
-
 def _as_given(facts: FactsInput) -> dict[str, Any]:
     if isinstance(facts, Path):
         facts = read_bounded(facts, MAX_FACTS_BYTES, what="facts file", error=FactsError)
@@ -292,6 +293,7 @@ def _as_given(facts: FactsInput) -> dict[str, Any]:
     return data
 
 
+@guarded("record")
 def record(municipality: str, facts: FactsInput, *, created_at: datetime | None = None,
            root: Path | str | None = None, sign_key: signing.KeySource | None = None) -> DecisionRecord:
     """Evaluate and return a self-contained, hashed decision record (write it with ``.write(path)``).
@@ -312,6 +314,7 @@ def record(municipality: str, facts: FactsInput, *, created_at: datetime | None 
                        created_at=created_at, sign_key=sign_key)
 
 
+@guarded("read_record")
 def read_record(source: Path | str | bytes) -> DecisionRecord:
     """A stored decision record.
 
@@ -460,6 +463,7 @@ class ReplayResult:
         return "\n".join(lines + about)
 
 
+@guarded("replay")
 def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = None,
            verify_key: signing.KeySource | None = None, now: datetime | None = None) -> ReplayResult:
     """Re-evaluate a record with the rule-set version it names and compare, field by field.

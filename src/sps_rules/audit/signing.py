@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..model.errors import SpsRulesError
-from ..model.io import read_bounded
-from .files import write_atomic
+from ..model.io import read_bounded, write_atomic
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -156,6 +155,6 @@ def new_keys(folder: Path) -> tuple[Path, Path, str]:
     private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
     public_pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    write_atomic(private_path, private_pem, mode=0o600, replace=False, error=SigningError, what="private key")
-    write_atomic(public_path, public_pem, mode=0o644, replace=False, error=SigningError, what="public key")
+    write_atomic(private_path, private_pem, permissions=0o600, replace=False, error=SigningError)
+    write_atomic(public_path, public_pem, permissions=0o644, replace=False, error=SigningError)
     return private_path, public_path, fingerprint(key.public_key())

@@ -18,6 +18,7 @@ from dateutil.relativedelta import relativedelta
 from ..engine.tables import DERIVED_FROM
 from ..engine.evaluator import FactsInput, RuleSet, coerce_facts
 from ..engine.registry import load_ruleset
+from ..model.errors import guarded
 from ..model.facts import VOCABULARY, FactKind
 from ..model.schema import fact_tests
 
@@ -128,6 +129,7 @@ def _constants(ruleset: RuleSet) -> dict[str, list[Any]]:
     return found
 
 
+@guarded("why_not")
 def why_not(municipality: str, facts: FactsInput, *, root: Path | str | None = None) -> WhyNot:
     """For a not_eligible or undetermined outcome: the deciding facts and the single changes that alter it.
 

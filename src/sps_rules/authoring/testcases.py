@@ -78,6 +78,7 @@ class CaseResult:
     case: Case
     failures: list[str] = field(default_factory=list)
     decision: Decision | None = None
+    carried_to: str | None = None  # a later version the case carried over to (see run_all)
 
     @property
     def passed(self) -> bool:
@@ -197,12 +198,70 @@ def compare(expect: Expect, d: Decision) -> list[str]:
     return out
 
 
+def run_on_version(version_file: Path, root: Path) -> list[CaseResult]:
+    """The folder's cases run on one version file (a draft, typically), whatever their dates say.
+
+    Cases pinned to another version are left out; every other case runs on this version, so a draft
+    is tested against the cases its predecessor passes, and each outcome that changes is a failure
+    that shows expected against actual.
+    """
+    from ..engine.evaluator import coerce_facts
+    from ..engine.loader import load_file
+    from ..engine.registry import ruleset_for
+
+    loaded = load_file(version_file, root=root)
+    ruleset = ruleset_for(loaded)
+    results = []
+    for path in case_files(root, loaded.id):
+        for case, line in load_cases(path):
+            if (case.ruleset or loaded.id) != loaded.id or case.version not in (None, loaded.version):
+                continue
+            result = CaseResult(file=str(path), line=line, case=case)
+            try:
+                decision = ruleset.evaluate(coerce_facts(case.facts, source=f"{path}:{line}"), check_dates=False)
+            except (FactsError, SpsRulesError) as exc:
+                result.failures.append(f"evaluation failed: {exc}")
+            else:
+                result.decision = decision
+                result.failures.extend(compare(case.expect, decision))
+            results.append(result)
+    return results
+
+
 def run_all(root: Path, ruleset: str | None = None) -> list[CaseResult]:
+    """Every case under ``root`` (or one rule set), each on the version its assessment date selects;
+    an unpinned case also carries over to every later released version that builds on that version
+    (made by new-version), so a new version inherits its predecessor's cases with its rules. A case
+    that no longer holds there says so with ``version:``."""
     results = []
     for path in case_files(root, ruleset):
         for case, line in load_cases(path):
-            results.append(run_case(case, default_ruleset=path.parent.parent.name, file=str(path), line=line, root=root))
+            result = run_case(case, default_ruleset=path.parent.parent.name, file=str(path), line=line, root=root)
+            results.append(result)
+            if result.decision is not None and case.version is None:
+                results += _carry_over(result, root)
     return results
+
+
+def _carry_over(result: CaseResult, root: Path) -> list[CaseResult]:
+    from ..engine.loader import versions
+    from ..engine.registry import ruleset_for
+
+    assert result.decision is not None
+    ref = result.decision.ruleset
+    out = []
+    for later in versions(ref.id, root):
+        base = later.base
+        while base is not None and not (base.id == ref.id and base.version == ref.version):
+            base = base.base
+        if base is None or not later.header.released:
+            continue
+        carried = CaseResult(file=result.file, line=result.line, case=result.case, carried_to=later.version)
+        decision = ruleset_for(later).evaluate(result.case.facts, check_dates=False)
+        carried.decision = decision
+        carried.failures.extend(compare(result.case.expect, decision))
+        out.append(carried)
+    return out
 
 
 # --- coverage: per rule and per sentence of the source text ------------------------------------
@@ -233,7 +292,10 @@ def sentences(text: str) -> list[str]:
     return [s for s in (fold(p) for p in parts) if len(s) >= 25]
 
 
-def coverage(results: list[CaseResult], root: Path | None = None) -> list[Coverage]:
+def coverage(results: list[CaseResult], root: Path | None = None,
+             required: set[tuple[str, str]] | None = None) -> list[Coverage]:
+    """Coverage of each version a case reached, and of each ``required`` version (by default the
+    version of each tested rule set that applies today, i.e. its newest released one)."""
     from ..engine.loaded import fold
     from ..engine.registry import list_rulesets
 
@@ -243,9 +305,15 @@ def coverage(results: list[CaseResult], root: Path | None = None) -> list[Covera
             key = (result.decision.ruleset.id, result.decision.ruleset.version)
             fired.setdefault(key, set()).update(t.rule_id for t in result.decision.trace if t.fired)
     tested = {r.decision.ruleset.id for r in results if r.decision is not None}
+    if required is None:
+        newest: dict[str, str] = {}
+        for rs in list_rulesets(root):
+            if rs.id in tested and rs.loaded.header.released:
+                newest[rs.id] = rs.version
+        required = set(newest.items())
     out = []
     for rs in list_rulesets(root):
-        if rs.id not in tested:
+        if (rs.id, rs.version) not in fired and (rs.id, rs.version) not in required:
             continue
         hit = fired.get((rs.id, rs.version), set())
         own = [r for r in rs.loaded.rules if r.origin == rs.id]
@@ -267,8 +335,12 @@ def coverage(results: list[CaseResult], root: Path | None = None) -> list[Covera
 
 
 def run_path(path: Path) -> tuple[list[CaseResult], Path]:
-    """Run the cases under a rules folder, one rule-set folder, or one case file. Returns results and root."""
+    """Run the cases under a rules folder, one rule-set folder, or one case file; or, given a rule
+    file (a draft), run its rule set's cases on that version. Returns results and root."""
     path = path.resolve()
+    if path.is_file() and path.parent.name != "tests":
+        root = path.parent.parent
+        return run_on_version(path, root), root
     if path.is_file():
         folder = path.parent.parent
         root = folder.parent

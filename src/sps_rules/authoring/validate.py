@@ -22,6 +22,7 @@ from ..engine.loader import load_file, versions
 from ..model.errors import Problem, RuleFileError, RuleSetNotFound
 from ..model.population import citizens
 from ..model.schema import fact_tests
+from .release import check_lock
 from .testcases import load_cases
 
 POPULATION = 1500
@@ -61,6 +62,7 @@ def validate(path: Path | str) -> list[Finding]:
         except (RuleFileError, RuleSetNotFound) as exc:
             problems = exc.problems if isinstance(exc, RuleFileError) else (Problem(str(folder), 0, 0, str(exc)),)
             findings += [Finding("error", p) for p in problems if str(p) not in {str(f.problem) for f in findings}]
+        findings += [Finding("error", p) for p in check_lock(folder.name, folder.parent)]  # frozen releases
     for loaded in loaded_ok:
         findings += _interpretation_warnings(loaded)
         findings += _reachability(loaded)

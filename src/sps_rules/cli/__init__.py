@@ -5,7 +5,7 @@ One module per layer of the package registers its commands on the group in ``bas
 
 from __future__ import annotations
 
-from . import author, decide, keys, run, serve, workbench  # noqa: F401  (each registers its commands)
+from . import author, decide, keys, release, run, serve, workbench  # noqa: F401  (each registers its commands)
 from .base import main
 
 __all__ = ["main"]

@@ -36,7 +36,7 @@ def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, s
     if sign_key and not record_file:
         _fail("--sign-key signs the record: give --record FILE too")
     if record_file:
-        _output_or_fail(record_file, facts)
+        _output_or_fail(record_file, facts, *([sign_key] if sign_key else []))
     name, data = _read_facts(facts)
     try:
         decision = evaluate_facts(municipality, data)
@@ -53,13 +53,6 @@ def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, s
     except OSError as exc:
         _fail(f"{record_file}: cannot write the record: {exc.strerror}")
     click.echo(decision.to_json() if fmt == "json" else to_text(decision), nl=fmt == "json")
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return Path(a).resolve() == Path(b).resolve() or Path(a).samefile(b)
-    except OSError:
-        return False
 
 
 @main.command()
@@ -135,9 +128,13 @@ def list_command(fmt: str) -> None:
         refs = TypeAdapter(list[RuleSetRef]).dump_python([item.ref for item in items], mode="json")
         click.echo(json.dumps(refs, indent=2, ensure_ascii=False))
         return
+    from ..engine.loader import ends, versions
+
+    end_of = {(v.id, v.version): end for rid in dict.fromkeys(i.id for i in items) for v, end in ends(versions(rid))}
     for item in items:
         ref = item.ref
-        span = f"{ref.valid_from} .. {ref.valid_to or 'open'}"
+        key = (ref.id, ref.version)
+        span = f"{ref.valid_from} .. {end_of[key] or 'open'}" if key in end_of else f"{ref.valid_from} (draft)"
         base = f"  builds on {ref.base}" if ref.base else ""
         click.echo(f"{ref.id:<16} {ref.version:<8} {span:<26} {ref.sha256[:12]}  {ref.title}{base}")
 

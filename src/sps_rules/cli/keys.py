@@ -19,12 +19,14 @@ def keys() -> None:
 
 @keys.command(name="new")
 @click.option("--out", "folder", type=click.Path(file_okay=False), default=".", show_default=True,
-              help="Folder to write the key pair into; existing key files are never overwritten.")
+              help="Folder to write the key pair into (made if missing); existing key files are never overwritten.")
 def new(folder: str) -> None:
     """Write a new private key (mode 0600, keep it secret) and its public key (publish it)."""
     target = Path(folder)
-    if not target.is_dir():
-        _fail(f"{folder}: no such folder")
+    try:
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(f"{folder}: cannot make the folder: {exc.strerror or exc}")
     try:
         private, public, fingerprint = new_keys(target)
     except SpsRulesError as exc:

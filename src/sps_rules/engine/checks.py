@@ -7,14 +7,26 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from ..model.errors import Problem
-from ..model.facts import VOCABULARY, FactKind
+from ..model.facts import EARLIEST_DATE, LATEST_DATE, VOCABULARY, FactKind
 from ..model.schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Rule, RuleFile, walk
 from .loaded import Document, LoadedRule, LoadedRuleSet, fold
 from .yamlsafe import LineMap, location
+
+#: The most rules one rule file may have (durable-rules fails to compile about 5,000).
+MAX_RULES = 2_000
+#: The most parts (all/any/not/fact) one condition may have once its refs are filled in.
+MAX_EXPANDED_CONDITION = 2_000
+#: The most and/or operators one condition may compile to (tested true, or tested false), beside
+#: the rule's own guard. Measured on durable-rules 2.0.28: a rule whose expression holds more than
+#: 15 of them cannot be created (error 113); an exponential ref bomb reached that at 3 levels.
+MAX_ENGINE_OPERATORS = 14
+#: The deepest nesting one condition may have once its refs are filled in.
+MAX_EXPANDED_DEPTH = 100
 
 
 class Checker:
@@ -38,9 +50,23 @@ class Checker:
 
     def add(self, loc: tuple[Any, ...], message: str, hint: str = "") -> None:
         line, col = location(self.lines, loc)
+        if len(loc) >= 2 and loc[0] in ("rules", "definitions"):
+            message = f"{self._place(loc)}: {message}"
         self.problems.append(Problem(self.display, line, col, message, hint))
 
+    def _place(self, loc: tuple[Any, ...]) -> str:
+        """``rule target.age, when.all[2]`` (the rule by its id), ``definition x, when``."""
+        if loc[0] == "rules" and isinstance(loc[1], int) and 0 <= loc[1] < len(self.f.rules):
+            head = f"rule {self.f.rules[loc[1]].id}"
+        else:
+            head = f"{loc[0].rstrip('s')} {loc[1]}"
+        rest = ""
+        for part in loc[2:]:
+            rest += f"[{part}]" if isinstance(part, int) else ("." if rest else "") + str(part)
+        return head + (f", {rest}" if rest else "")
+
     def run(self) -> tuple[list[LoadedRule], dict[str, Definition]]:
+        self._check_header()
         definitions = self._merge_definitions()
         for name, definition in self.f.definitions.items():
             self._check_condition(definition.when, ("definitions", name, "when"), definitions)
@@ -49,20 +75,31 @@ class Checker:
         self._check_ref_cycles(definitions)
         return rules, definitions
 
+    def _check_header(self) -> None:
+        header = self.f.ruleset
+        for key, day in (("valid_from", header.valid_from), ("valid_to", header.valid_to)):
+            if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+                self.add(("ruleset", key), f"{key} {day.isoformat()} is outside the years "
+                                           f"{EARLIEST_DATE.year}-{LATEST_DATE.year} that facts can have",
+                         "check the year")
+        if len(self.f.rules) > MAX_RULES:
+            self.add(("rules",), f"the rule set has {len(self.f.rules):,} rules; at most {MAX_RULES:,} are supported "
+                                 "(the rule engine cannot compile more)", "split the rule set")
+
     def _merge_definitions(self) -> dict[str, Definition]:
         merged: dict[str, Definition] = dict(self.base.definitions) if self.base else {}
         for name, definition in self.f.definitions.items():
             if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name):
                 self.add(("definitions", name), f"definition name {name!r} must be lower-case letters, digits and _")
-            if name in merged:
+            if name in merged and not (self.base is not None and self.base.id == self.f.ruleset.id):
                 self.add(("definitions", name),
                          f"definition {name!r} is already defined by the baseline {self.base.id if self.base else ''}",
-                         "choose another name")
+                         "choose another name (a later version of the same rule set may restate it)")
             merged[name] = definition
         return merged
 
     def _merge_rules(self, definitions: dict[str, Definition]) -> list[LoadedRule]:
-        merged: list[LoadedRule] = list(self.base.rules) if self.base else []
+        merged: list[LoadedRule] = [self._restated_source(r) for r in self.base.rules] if self.base else []
         index = {r.rule.id: i for i, r in enumerate(merged)}
         own: set[str] = set()
         for i, rule in enumerate(self.f.rules):
@@ -92,6 +129,29 @@ class Checker:
                 index[rule.id] = len(merged)
                 merged.append(loaded)
         return merged
+
+    def _restated_source(self, inherited: LoadedRule) -> LoadedRule:
+        """An earlier version's rule, citing this version's text of its document when this file gives one.
+
+        When a new version of a rule set gives the new text of a standard under the same source id,
+        every rule it inherits from its predecessor must still quote that new text verbatim.
+        """
+        own = self.f.ruleset.id
+        document = self.documents.get(inherited.document.id)
+        if self.base is None or self.base.id != own or inherited.origin != own or document is None:
+            return inherited
+        if any(r.id == inherited.rule.id for r in self.f.rules):
+            return replace(inherited, document=document)  # restated here; its own quote is checked
+        quote, section = fold(inherited.rule.source.quote), fold(inherited.rule.source.section)
+        if quote not in document.folded or section not in document.folded:
+            i = next(i for i, ref in enumerate(self.f.ruleset.sources) if ref.id == document.id)
+            what, cited = (("quote", inherited.rule.source.quote) if quote not in document.folded
+                           else ("section heading", inherited.rule.source.section))
+            self.add(("ruleset", "sources", i, "file"),
+                     f"rule {inherited.rule.id!r} of version {self.base.version} cites a {what} that the new text "
+                     f"{document.file.name} no longer has: {cited!r}",
+                     f"restate rule {inherited.rule.id!r} here with 'override: true', citing the new text")
+        return replace(inherited, document=document)
 
     def _check_source(self, rule: Rule, loc: tuple[Any, ...]) -> Document | None:
         doc_id = rule.source.document or self.f.ruleset.sources[0].id
@@ -223,17 +283,121 @@ class Checker:
                          "build on the national baseline, which has it")
 
     def _check_ref_cycles(self, definitions: dict[str, Definition]) -> None:
-        def visit(name: str, stack: tuple[str, ...]) -> None:
-            if name in stack:
-                self.add(("definitions", name), f"definitions refer to each other in a cycle: {' -> '.join(stack + (name,))}")
-                return
-            definition = definitions.get(name)
-            if definition is not None:
-                for ref in (r.ref for r in walk(definition.when) if isinstance(r, Ref)):
-                    visit(ref, stack + (name,))
+        """Cycles among definitions, and the size and depth a condition has once its refs are expanded.
 
-        for name in self.f.definitions:
-            visit(name, ())
+        Linear in the number of definitions and references: each definition is measured once
+        (depth-first, without recursion), so neither a cycle nor an exponential "ref bomb" (each
+        definition referring twice to the one below) can make loading slow or the engine crash.
+        """
+        measured: dict[str, Measure] = {}  # name -> expanded size, depth, alternatives (capped)
+        cyclic: set[str] = set()
+        for start in self.f.definitions:
+            if start in measured or start in cyclic:
+                continue
+            stack: list[tuple[str, list[str]]] = [(start, _refs(definitions[start].when))]
+            on_stack = {start}
+            while stack:
+                name, pending = stack[-1]
+                if pending:
+                    ref = pending.pop()
+                    if ref in measured or ref not in definitions:
+                        continue
+                    if ref in on_stack or ref in cyclic:
+                        path = [n for n, _ in stack]
+                        loop = path[path.index(ref):] + [ref] if ref in on_stack else [*path, ref]
+                        self.add(("definitions", name if name in self.f.definitions else start),
+                                 f"definitions refer to each other in a cycle: {' -> '.join(loop[:12])}"
+                                 + (" -> …" if len(loop) > 12 else ""),
+                                 "let one of them state its condition with facts instead of ref")
+                        cyclic.update(path)
+                        continue
+                    stack.append((ref, _refs(definitions[ref].when)))
+                    on_stack.add(ref)
+                    continue
+                stack.pop()
+                on_stack.discard(name)
+                if name not in cyclic:
+                    measured[name] = _measure(definitions[name].when, measured)
+        too_big = {n for n, m in measured.items() if _too_big(m)}
+        for name in self.f.definitions:  # report where it starts, not every definition built on it
+            if name in measured and not set(_refs(definitions[name].when)) & too_big:
+                self._check_expanded(("definitions", name, "when"), f"definition {name!r}", measured[name])
+        for i, rule in enumerate(self.f.rules):
+            if rule.when is not None and not (set(_refs(rule.when)) & (cyclic | too_big)):
+                size, depth, true, false = _measure(rule.when, measured)
+                coded = (rule.need is not None and rule.need.code is not None) or (
+                    rule.request is not None and rule.request.code is not None)
+                if coded:  # the compiler joins "has this need/request" to the condition with one more all
+                    true, false = true + 1, false + 1
+                self._check_expanded(("rules", i, "when"), f"rule {rule.id!r}", (size, depth, true, false))
+
+    def _check_expanded(self, loc: tuple[Any, ...], what: str, measure: Measure) -> None:
+        size, depth, true, false = measure
+        if max(true, false) > MAX_ENGINE_OPERATORS:
+            self.add(loc, f"the condition of {what} is too complex for the rule engine: it needs more than "
+                          f"{MAX_ENGINE_OPERATORS} all/any/comparison steps once its definitions are filled in",
+                     "split it into several rules, or refer to fewer definitions (each ref repeats the whole "
+                     "definition)")
+        elif size > MAX_EXPANDED_CONDITION:
+            self.add(loc, f"the condition of {what} grows to more than {MAX_EXPANDED_CONDITION:,} parts when its "
+                          f"definitions are filled in (each ref repeats the whole definition)",
+                     "refer to each definition once, or state the condition with fewer nested refs")
+        elif depth > MAX_EXPANDED_DEPTH:
+            self.add(loc, f"the condition of {what} is nested more than {MAX_EXPANDED_DEPTH} levels deep when its "
+                          "definitions are filled in (a long chain of refs)",
+                     "let the definitions refer to fewer others in a chain")
+
+
+def _too_big(measure: Measure) -> bool:
+    size, depth, true, false = measure
+    return size > MAX_EXPANDED_CONDITION or depth > MAX_EXPANDED_DEPTH or max(true, false) > MAX_ENGINE_OPERATORS
+
+
+def _refs(cond: Condition) -> list[str]:
+    """The definitions a condition names directly (not through other definitions)."""
+    return [r.ref for r in walk(cond) if isinstance(r, Ref)]
+
+
+Measure = tuple[int, int, int, int]
+
+
+def _measure(cond: Condition, measured: dict[str, Measure]) -> Measure:
+    """A condition with every ref replaced by its (measured) definition: its size, its depth, and
+    the and/or operators of the engine expressions that test it true and false (as the compiler
+    builds them: one per all/any of two or more parts, one per comparison). Each is capped."""
+    if isinstance(cond, (AllOf, AnyOf)):
+        parts = [_measure(c, measured) for c in (cond.all if isinstance(cond, AllOf) else cond.any)]
+        joined = 1 if len(parts) > 1 else 0
+        size, depth = 1 + sum(p[0] for p in parts), 1 + max(p[1] for p in parts)
+        true, false = joined + sum(p[2] for p in parts), joined + sum(p[3] for p in parts)
+    elif isinstance(cond, Not):
+        size, depth, false, true = _measure(cond.not_, measured)
+        size, depth = size + 1, depth + 1
+    elif isinstance(cond, Ref):  # a ref costs a level: following it is one more step down
+        size, depth, true, false = measured.get(cond.ref, (1, 1, 1, 1))
+        depth += 1
+    else:
+        size, depth = 1, 1
+        true, false = _leaf_operators(cond)
+    return (min(size, MAX_EXPANDED_CONDITION + 1), min(depth, MAX_EXPANDED_DEPTH + 1),
+            min(true, MAX_ENGINE_OPERATORS + 1), min(false, MAX_ENGINE_OPERATORS + 1))
+
+
+def _leaf_operators(test: FactTest) -> tuple[int, int]:
+    """The and/or operators of one fact test, tested true and tested false (as compiler._leaf)."""
+    op = test.comparison
+    if op == "known":
+        return 0, 0
+    if op in ("contains", "contains_any"):
+        many = 1 if isinstance(test.value, list) and len(test.value) > 1 else 0
+        return many, many
+    if op == "one_of":
+        return (1 if len(test.value) > 1 else 0), 1
+    if op == "equals":
+        return 0, 1
+    if op == "not_equals":
+        return 1, 0
+    return 1, 1
 
 
 def _nearest_sentence(quote: str, folded: str) -> str:

@@ -14,10 +14,13 @@ present only when the list is known, plus the list's length under its own key.
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import json
 import operator
 import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -183,8 +186,6 @@ class CompiledRuleSet:
     ruleset handle, so each session (assert, drain, delete) runs under this ruleset's lock.
     """
 
-    _names = itertools.count()
-
     def __init__(self, loaded: LoadedRuleSet):
         self.loaded = loaded
         translator = _Translator(loaded.definitions)
@@ -207,10 +208,11 @@ class CompiledRuleSet:
             rules.append(CompiledRule(index, item, reads, condition is not None))
         self.rules: tuple[CompiledRule, ...] = tuple(rules)
         self.definition_json = json.dumps(definition, sort_keys=True)
-        self.name = f"sps_{loaded.id}_{loaded.version}_{loaded.sha256[:12]}_{next(self._names)}"
-        self._handle = _engine.create_ruleset(self.name, self.definition_json)
-        self._lock = threading.Lock()
-        self._sessions = itertools.count(1)
+        self._engine = _engine_ruleset(self.definition_json, f"sps_{loaded.id}_{loaded.version}")
+        self.name = self._engine.name
+        self._handle = self._engine.handle
+        self._lock = self._engine.lock  # shared by every CompiledRuleSet on this engine ruleset
+        self._sessions = self._engine.sessions
         self._probe_names = names
         self._name_in = operator.itemgetter(slice(2, 3 + width))
         self._state_of = {name: (probe // 2, FALSE if probe % 2 else TRUE) for probe, name in enumerate(names)}
@@ -269,18 +271,58 @@ def _implicit_condition(rule: Rule) -> Condition | None:
 
 
 
-_compiled: dict[str, CompiledRuleSet] = {}
+class _EngineRuleset:
+    """One durable-rules ruleset, shared by every compiled rule set whose conditions are the same
+    (drafts that differ only in texts, quotes or versions), and deleted when none uses it."""
+
+    _names = itertools.count()
+
+    def __init__(self, definition_json: str, label: str):
+        self.name = f"{label}_{next(self._names)}"
+        self.handle = _engine.create_ruleset(self.name, definition_json)
+        self.lock = threading.Lock()
+        self.sessions = itertools.count(1)
+        # durable-rules keeps a ruleset until it is deleted: free it with its last user
+        weakref.finalize(self, _engine.delete_ruleset, self.handle)
+
+
+#: Engine rulesets alive, by sha256 of their definition: reused, never created twice at once.
+_engines: weakref.WeakValueDictionary[str, _EngineRuleset] = weakref.WeakValueDictionary()
+_engines_lock = threading.Lock()
+
+
+def _engine_ruleset(definition_json: str, label: str) -> _EngineRuleset:
+    key = hashlib.sha256(definition_json.encode("utf-8")).hexdigest()
+    with _engines_lock:
+        found = _engines.get(key)
+        if found is None:
+            found = _EngineRuleset(definition_json, label)
+            _engines[key] = found
+        return found
+
+
+#: Compiled rule sets kept for reuse, most recently used last. Beyond this many, the least
+#: recently used is dropped (and its engine ruleset deleted once nothing else holds it), so a
+#: process that validates draft after draft stays flat in memory.
+MAX_COMPILED = 64
+_compiled: OrderedDict[str, CompiledRuleSet] = OrderedDict()
 _compiled_lock = threading.Lock()
 
 
 def compile_ruleset(loaded: LoadedRuleSet) -> CompiledRuleSet:
     """Compile once per rule-set content (sha256); later calls return the same compiled ruleset.
 
-    durable-rules never frees a created ruleset, so compiling the same content again would leak.
+    At most MAX_COMPILED are cached; rule sets with the same conditions share one engine ruleset.
     """
     with _compiled_lock:
         compiled = _compiled.get(loaded.sha256)
-        if compiled is None:
-            compiled = CompiledRuleSet(loaded)
-            _compiled[loaded.sha256] = compiled
+        if compiled is not None:
+            _compiled.move_to_end(loaded.sha256)
+            return compiled
+    compiled = CompiledRuleSet(loaded)
+    with _compiled_lock:
+        compiled = _compiled.setdefault(loaded.sha256, compiled)
+        _compiled.move_to_end(loaded.sha256)
+        while len(_compiled) > MAX_COMPILED:
+            _compiled.popitem(last=False)
         return compiled

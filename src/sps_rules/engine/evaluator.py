@@ -24,7 +24,7 @@ from ..model.decision import (
     RuleSetRef,
     Statement,
 )
-from ..model.errors import FactsError
+from ..model.errors import FactsError, guarded
 from ..model.facts import FIELDS_BY_PARENT, CitizenFacts
 from ..model.io import read_bounded
 from ..model.jsonio import loads_object
@@ -75,6 +75,11 @@ def _add(anchor: date, period: Period) -> date:
     return add_period(anchor, years=period.years, months=period.months, weeks=period.weeks, days=period.days)
 
 
+def _notes(loaded: LoadedRuleSet) -> list[str]:
+    """The notes of a version and of every version it builds on, the baseline's first."""
+    return [*(_notes(loaded.base) if loaded.base else []), *loaded.header.notes]
+
+
 class RuleSet:
     """One version of a municipality's rule set, compiled and ready to evaluate citizens.
 
@@ -90,7 +95,7 @@ class RuleSet:
             id=header.id, version=header.version, title=header.title, municipality=header.municipality,
             valid_from=header.valid_from, valid_to=header.valid_to, sha256=loaded.sha256,
             base=f"{loaded.base.id}@{loaded.base.version}" if loaded.base else None,
-            notes=[*(loaded.base.header.notes if loaded.base else []), *header.notes],
+            notes=_notes(loaded),
         )
         self._plans = [make_plan(r) for r in self._compiled.rules]
         self._need_plans: dict[str | None, Plan] = {p.rule.need.code: p for p in self._plans if p.rule.need is not None}
@@ -147,6 +152,7 @@ class RuleSet:
         return f"RuleSet({self.id!r}, version={self.version!r}, sha256={self.sha256[:12]!r})"
 
     # --- evaluation ---
+    @guarded("RuleSet.evaluate")
     def evaluate(self, facts: FactsInput, *, check_dates: bool = True) -> Decision:
         """The decision for one citizen under this version.
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from datetime import date
 from pathlib import Path
 
 from ..model.decision import Decision
-from ..model.errors import RuleSetNotFound
+from ..model.errors import RuleSetNotFound, guarded
 from .evaluator import FactsInput, RuleSet, coerce_facts
 from .loaded import LoadedRuleSet
 from .loader import load_file, rules_root, ruleset_ids, select, versions
 
-_rulesets: dict[str, RuleSet] = {}
+#: Rule sets kept ready, most recently used last; beyond this many the least recently used is
+#: dropped (and rebuilt if asked for again), so loading draft after draft stays flat in memory.
+MAX_CACHED_RULESETS = 64
+_rulesets: OrderedDict[str, RuleSet] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -23,6 +27,9 @@ def ruleset_for(loaded: LoadedRuleSet) -> RuleSet:
         if found is None or found.loaded is not loaded:
             found = RuleSet(loaded)
             _rulesets[loaded.sha256] = found
+        _rulesets.move_to_end(loaded.sha256)
+        while len(_rulesets) > MAX_CACHED_RULESETS:
+            _rulesets.popitem(last=False)
         return found
 
 
@@ -30,6 +37,7 @@ def _base(root: Path | str | None) -> Path | None:
     return Path(root) if root is not None else None
 
 
+@guarded("load_ruleset")
 def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str | None = None) -> RuleSet:
     """The version of a municipality's rule set that applies on ``on``.
 
@@ -42,10 +50,17 @@ def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str 
     '2014-06'
     """
     base = _base(root)
-    loaded = versions(municipality, base)[-1] if on is None else select(municipality, on, base)
+    if on is None:
+        released = [v for v in versions(municipality, base) if v.header.released]
+        if not released:
+            raise RuleSetNotFound(f"rule set {municipality!r} has only drafts; release one first (sps-rules release)")
+        loaded = released[-1]
+    else:
+        loaded = select(municipality, on, base)
     return ruleset_for(loaded)
 
 
+@guarded("load_ruleset_file")
 def load_ruleset_file(path: Path | str) -> RuleSet:
     """A rule set from one file, e.g. a draft a policy officer is editing.
 
@@ -59,6 +74,7 @@ def load_ruleset_file(path: Path | str) -> RuleSet:
     return ruleset_for(load_file(path))
 
 
+@guarded("load_ruleset_version")
 def load_ruleset_version(ruleset_id: str, version: str, *, root: Path | str | None = None) -> RuleSet:
     """Exactly the named version of a rule set (no date lookup).
 
@@ -75,6 +91,7 @@ def load_ruleset_version(ruleset_id: str, version: str, *, root: Path | str | No
     raise RuleSetNotFound(f"rule set {ruleset_id!r} has no version {version!r}")
 
 
+@guarded("list_rulesets")
 def list_rulesets(root: Path | str | None = None) -> list[RuleSet]:
     """Every version of every rule set, grouped by rule set, oldest version first.
 
@@ -88,6 +105,7 @@ def list_rulesets(root: Path | str | None = None) -> list[RuleSet]:
     return [ruleset_for(v) for rid in ruleset_ids(base) for v in versions(rid, base)]
 
 
+@guarded("evaluate")
 def evaluate(municipality: str, facts: FactsInput, *, root: Path | str | None = None) -> Decision:
     """The decision for one citizen under the version that applies on their assessment date.
 

@@ -9,16 +9,19 @@ duplicate keys, deep nesting, oversize files and text that is not UTF-8.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..model.errors import Problem, RuleFileError
+from ..model.errors import Problem, RuleFileError, SpsRulesError
+from ..model.io import read_bounded
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
-MAX_NODES = 100_000
+MAX_NODES = 50_000
 
 Location = tuple[int, int]
 LineMap = dict[tuple[Any, ...], Location]
@@ -36,22 +39,144 @@ _CORE_TAGS = {
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader; only its composer is used."""
+    """SafeLoader; only its resolver (implicit tags) and constructor (scalars) are used."""
+
+
+#: The event parser: libyaml's when PyYAML has it (fast), else PyYAML's own.
+_EventLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Characters YAML does not allow in a document (PyYAML's reader refuses them in jargon).
+_NOT_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)
+#: The most digits of an integer in a rule file (a hex literal of 5,000 digits crashed int()).
+MAX_INT_DIGITS = 30
+_ONE_DOCUMENT = ("filen indeholder mere end ét YAML-dokument ('---')",
+                 "en regelfil er ét dokument: fjern '---'-linjen eller del filen i to")
+
+
+def _line_col(text: str, index: int) -> Location:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _check_characters(text: str, name: str) -> None:
+    """Plain words for a NUL byte or another control character, instead of the reader's jargon."""
+    bad = _NOT_PRINTABLE.search(text)
+    if bad is None:
+        return
+    line, col = _line_col(text, bad.start())
+    char = bad.group()
+    what = "et NUL-tegn (byte 0)" if char == "\x00" else f"et usynligt styretegn (U+{ord(char):04X})"
+    raise RuleFileError([Problem(name, line, col, f"filen indeholder {what}, som ikke må stå i en regelfil",
+                                 "filen er måske beskadiget eller gemt i et andet format; slet tegnet, "
+                                 "eller gem filen igen som almindelig tekst (UTF-8)")])
+
+
+def _syntax_problem(text: str, name: str, line: int, col: int, exc: yaml.MarkedYAMLError) -> Problem:
+    """A YAML syntax error in plain words; a tab used for indentation gets its own message."""
+    for tab in _TAB_INDENT.finditer(text):
+        tab_line, _ = _line_col(text, tab.start())
+        if tab_line > line + 1:
+            break
+        if tab_line >= line - 1:
+            return Problem(name, tab_line, tab.end() - tab.start(),
+                           "linjen er rykket ind med et tabulatortegn; YAML kræver mellemrum (indentation uses a tab)",
+                           "erstat tabulatortegnet med mellemrum, fx to mellemrum pr. niveau")
+    what = (exc.problem or exc.context or "invalid YAML").replace("\n", " ")
+    if "another document" in what:
+        return Problem(name, line, col, *_ONE_DOCUMENT)
+    return Problem(name, line, col, f"YAML syntax error: {what}",
+                   "check indentation and quoting on this line and the one before")
+
+
+def _compose(text: str, name: str) -> yaml.Node | None:
+    """The document's node tree, built from the parser's events without recursion.
+
+    Counts nodes and nesting as it goes, so a flood of flow items or a deep nesting is refused
+    as soon as it passes the limit, not after the whole file has been composed (or the stack
+    has overflowed).
+    """
+    resolver: Any = _Loader("")
+    anchors: dict[Any, yaml.Node] = {}
+    stack: list[list[Any]] = []  # per open collection: its node and the key waiting for a value
+    root: yaml.Node | None = None
+    count = 0
+    documents = 0
+
+    def attach(node: yaml.Node) -> None:
+        nonlocal root
+        if not stack:
+            root = node
+            return
+        frame = stack[-1]
+        parent = frame[0]
+        if isinstance(parent, yaml.SequenceNode):
+            parent.value.append(node)
+        elif frame[1] is None:
+            frame[1] = node
+        else:
+            parent.value.append((frame[1], node))
+            frame[1] = None
+
+    def fail(event: Any, message: str, hint: str = "") -> RuleFileError:
+        mark = event.start_mark
+        return RuleFileError([Problem(name, mark.line + 1, mark.column + 1, message, hint)])
+
+    try:
+        events: Iterator[Any] = yaml.parse(text, Loader=_EventLoader)
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise fail(event, *_ONE_DOCUMENT)
+                continue
+            if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+                continue
+            if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                stack.pop()
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    raise fail(event, f"unknown alias *{str(event.anchor)[:40]}")
+                attach(anchors[event.anchor])
+                continue
+            count += 1
+            if count > MAX_NODES:
+                raise fail(event, f"the file has more than {MAX_NODES:,} values", "a rule file needs far fewer")
+            node: yaml.Node
+            if isinstance(event, yaml.ScalarEvent):
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+                marks: tuple[Any, Any] = (event.start_mark, event.end_mark)
+                node = yaml.ScalarNode(tag, event.value, *marks, style=event.style)
+                attach(node)
+            else:
+                if len(stack) >= MAX_DEPTH:
+                    raise fail(event, f"nesting is deeper than {MAX_DEPTH} levels", "simplify the condition")
+                kind: Any = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = resolver.resolve(kind, None, event.implicit)
+                node = kind(tag, [], event.start_mark, event.end_mark, flow_style=event.flow_style)
+                attach(node)
+                stack.append([node, None])
+            if event.anchor is not None:
+                anchors[event.anchor] = node
+    finally:
+        resolver.dispose()
+    return root
 
 
 def read_yaml(path: Path, *, display: str | None = None, allow_aliases: bool = False) -> tuple[Any, LineMap]:
     """Parse one YAML file into plain data plus a map from data path to (line, column)."""
     name = display or str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise RuleFileError([Problem(name, 0, 0, f"cannot read the file: {exc.strerror}")]) from None
-    if size > MAX_BYTES:
-        raise RuleFileError(
-            [Problem(name, 0, 0, f"file is {size:,} bytes; a rule file may be at most {MAX_BYTES:,} bytes",
-                     "split the rule set or remove pasted material")]
-        )
-    raw = path.read_bytes()
+    try:  # a regular file only (a FIFO would hang, /dev/zero would fill memory), never past the limit
+        raw = read_bounded(path, MAX_BYTES, what="rule file")
+    except SpsRulesError as exc:
+        message = str(exc).removeprefix(f"{path}: ")
+        raise RuleFileError([Problem(name, 0, 0, message, "split the rule set or remove pasted material"
+                                     if "larger than" in message else "")]) from None
     return parse_yaml(raw, name, allow_aliases=allow_aliases)
 
 
@@ -73,25 +198,20 @@ def parse_yaml(raw: bytes, name: str, *, allow_aliases: bool = False) -> tuple[A
                      "save the file as UTF-8 in your editor")]
         ) from None
     if text.startswith("\ufeff"):
-        text = text[1:]
+        text = text[1:]  # a byte-order mark (Windows editors write one) is harmless
+    _check_characters(text, name)
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = _compose(text, name)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        what = exc.problem or exc.context or "invalid YAML"
-        raise RuleFileError(
-            [Problem(name, line, col, f"YAML syntax error: {what}",
-                     "check indentation and quoting on this line and the one before")]
-        ) from None
+        raise RuleFileError([_syntax_problem(text, name, line, col, exc)]) from None
     except yaml.YAMLError as exc:
-        raise RuleFileError([Problem(name, 0, 0, f"YAML error: {exc}")]) from None
+        raise RuleFileError([Problem(name, 0, 0, f"YAML error: {str(exc).splitlines()[0]}")]) from None
     if node is None:
-        raise RuleFileError([Problem(name, 1, 1, "the file is empty")])
+        raise RuleFileError([Problem(name, 1, 1, "filen er tom (the file is empty)",
+                                     "en regelfil begynder med 'ruleset:' efterfulgt af 'rules:'; "
+                                     "se README eller en anden kommunes fil")])
     converter = _Converter(name, allow_aliases=allow_aliases)
     data = converter.convert(node, (), 0)
     return data, converter.lines
@@ -157,10 +277,13 @@ class _Converter:
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag not in _CORE_TAGS:
             raise self._fail(node, f"the tag {node.tag!r} is not allowed in rule files")
+        if node.tag == "tag:yaml.org,2002:int" and len(node.value) > MAX_INT_DIGITS:
+            raise self._fail(node, f"a number of {len(node.value):,} characters; at most {MAX_INT_DIGITS} are accepted",
+                             "a rule file needs only small numbers (ages, levels, days)")
         try:
             value = self._constructor.construct_object(node, deep=False)
-        except (yaml.constructor.ConstructorError, ValueError) as exc:
-            raise self._fail(node, f"invalid value {node.value!r}: {exc}") from None
+        except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
+            raise self._fail(node, f"invalid value {node.value[:60]!r}: {str(exc)[:200]}") from None
         if isinstance(value, dt.datetime):
             raise self._fail(node, f"{node.value!r} is a date with a time; rule files use plain dates (YYYY-MM-DD)")
         return value

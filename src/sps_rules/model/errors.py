@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
 
@@ -135,3 +136,29 @@ class RecordError(SpsRulesError, ValueError):
 
 class UnknownFormat(SpsRulesError, ValueError):
     """An output format was asked for that the function does not write."""
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: What may escape library code on hostile input besides an SpsRulesError; turned into one at the API.
+_UNEXPECTED = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError,
+               UnicodeError)
+
+
+def guarded(what: str) -> Callable[[_F], _F]:
+    """Make a public function raise only SpsRulesError: anything else hostile input can cause
+    (a RecursionError, an OverflowError, a KeyError...) becomes one naming ``what``, never a value."""
+
+    def decorate(function: _F) -> _F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except SpsRulesError:
+                raise
+            except _UNEXPECTED as exc:
+                raise SpsRulesError(f"{what}: the input could not be processed ({type(exc).__name__})") from exc
+
+        return cast(_F, wrapper)
+
+    return decorate

@@ -31,7 +31,7 @@ def read_bounded(path: Path | str, limit: int, *, what: str = "file",
         if not stat.S_ISREG(info.st_mode):
             raise error(f"{name}: the {what} is not a regular file")
         if info.st_size > limit:
-            raise error(f"{name}: the {what} is larger than {limit:,} bytes ({info.st_size:,} bytes)")
+            raise error(f"{name}: the {what} is {info.st_size:,} bytes, larger than the limit (at most {limit:,} bytes)")
         chunks: list[bytes] = []
         size = 0
         while size <= limit:
@@ -41,7 +41,7 @@ def read_bounded(path: Path | str, limit: int, *, what: str = "file",
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:
-            raise error(f"{name}: the {what} is larger than {limit:,} bytes")
+            raise error(f"{name}: the {what} is larger than the limit (at most {limit:,} bytes)")
         return b"".join(chunks)
     except OSError as exc:
         raise error(f"{name}: cannot read the {what}: {exc.strerror or exc}") from None
@@ -57,7 +57,7 @@ def read_stream_bounded(stream: BinaryIO, limit: int, *, name: str = "<stdin>", 
     except OSError as exc:
         raise error(f"{name}: cannot read the {what}: {exc.strerror or exc}") from None
     if len(data) > limit:
-        raise error(f"{name}: the {what} is larger than {limit:,} bytes")
+        raise error(f"{name}: the {what} is larger than the limit (at most {limit:,} bytes)")
     return bytes(data)
 
 
@@ -109,42 +109,68 @@ def _mode_for(target: Path) -> int:
 
 
 @contextmanager
-def atomic_output(path: Path | str, *, mode: str = "w", encoding: str | None = "utf-8",
-                  error: type[SpsRulesError] = SpsRulesError) -> Iterator[IO[Any]]:
+def atomic_output(path: Path | str, *, mode: str = "w", encoding: str | None = "utf-8", what: str = "file",
+                  error: type[SpsRulesError] = SpsRulesError, permissions: int | None = None,
+                  replace: bool = True) -> Iterator[IO[Any]]:
     """A file to write that appears under ``path`` only when the ``with`` block ends without error.
 
     It is written as a temporary file beside ``path`` (same folder, so the rename is atomic), flushed
     to disk and renamed over ``path`` at the end. An exception, a kill or a full disk leaves ``path``
     as it was (absent, or its earlier content) and removes the temporary file where it can.
+    ``permissions`` overrides the file mode (0600 for records and private keys); with
+    ``replace=False`` an existing ``path`` (even a dangling link) is never replaced: the file is
+    linked into place, which fails if anything appeared there meanwhile.
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
+    if not replace and os.path.lexists(target):
+        raise error(f"{target}: exists already; it is never overwritten")
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
-        raise error(f"{target}: cannot write: {exc.strerror or exc}") from None
+        raise error(f"{target}: cannot write the {what}: {exc.strerror or exc}") from None
     done = False
     try:
-        os.fchmod(fd, _mode_for(target))
+        os.fchmod(fd, _mode_for(target) if permissions is None else permissions)
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, target)
+        if replace:
+            os.replace(temp, target)
+        else:
+            os.link(temp, target)  # fails if anything appeared at target meanwhile
+            with suppress(OSError):
+                os.unlink(temp)
         done = True
+        _sync_folder(folder)
+    except FileExistsError:
+        raise error(f"{target}: exists already; it is never overwritten") from None
     except OSError as exc:
-        raise error(f"{target}: cannot write: {exc.strerror or exc}") from None
+        raise error(f"{target}: cannot write the {what}: {exc.strerror or exc}") from None
     finally:
         if not done:
             with suppress(OSError):
                 os.unlink(temp)
 
 
-def write_atomic(path: Path | str, content: str | bytes, *, error: type[SpsRulesError] = SpsRulesError) -> None:
+def _sync_folder(folder: Path) -> None:
+    """Flush the folder's entry for the renamed file to disk too (best effort: not every file system can)."""
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_atomic(path: Path | str, content: str | bytes, *, what: str = "file",
+                 error: type[SpsRulesError] = SpsRulesError, permissions: int | None = None,
+                 replace: bool = True) -> None:
     """Write ``content`` to ``path`` all at once: a reader sees the old file or the new one, never a part."""
     if isinstance(content, bytes):
-        with atomic_output(path, mode="wb", error=error) as handle:
+        with atomic_output(path, mode="wb", what=what, error=error, permissions=permissions, replace=replace) as handle:
             handle.write(content)
     else:
-        with atomic_output(path, error=error) as handle:
+        with atomic_output(path, what=what, error=error, permissions=permissions, replace=replace) as handle:
             handle.write(content)

@@ -347,7 +347,9 @@ class RuleSetHeader(_Strict):
     valid_from: date
     valid_to: date | None = Field(default=None, description="Last day this version applies; absent: open-ended.")
     notes: list[str] = Field(default_factory=list, description="Assumptions stated in every decision.")
-    released: bool = Field(default=True, description="A released version is immutable; its hash is pinned.")
+    released: bool = Field(default=True, description=(
+        "false: a draft (written by sps-rules new-version) that applies to no day until sps-rules release. "
+        "A released version is immutable; its sha256 is pinned in releases.lock."))
     extends: BaseRef | None = None
     sources: list[DocumentRef] = Field(min_length=1)
 

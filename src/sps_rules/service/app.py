@@ -24,7 +24,7 @@ from .access import AccessLayer
 from .handlers import Service
 from .problems import TITLES, ApiProblem, ProblemDetail, from_library, problem_response
 from .routes import ROUTERS
-from .schemas import input_schemas
+from .schemas import input_schemas, output_schemas
 from .settings import Settings
 
 logger = logging.getLogger("sps_rules.service")
@@ -100,6 +100,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         components = document.setdefault("components", {}).setdefault("schemas", {})
         components.update(input_schemas())
+        for name, schema in output_schemas().items():
+            components.setdefault(name, schema)
         components.setdefault("ProblemDetail", ProblemDetail.model_json_schema(ref_template="#/components/schemas/{model}"))
         document["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"},
                                                      "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}

@@ -3,12 +3,23 @@ strict reader (no duplicate keys, NaN or Infinity, huge integers or deep nesting
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 
 from ..model.jsonio import JsonError, loads_strict
 from .problems import ApiProblem
+
+
+def dumps(data: Any, *, sort_keys: bool = False) -> bytes:
+    """JSON bytes of JSON data (orjson; the standard library for what orjson cannot write, such as
+    an integer beyond 64 bits that a caller sent and the strict reader let through)."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS if sort_keys else None)
+    except TypeError:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys).encode("utf-8")
 
 
 def parse_json(raw: bytes, *, max_depth: int) -> Any:

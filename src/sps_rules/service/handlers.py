@@ -24,8 +24,10 @@ from ..engine.evaluator import RuleSet
 from ..engine.loader import rules_root, versions
 from ..engine.registry import load_ruleset, load_ruleset_version, ruleset_for
 from ..model.decision import Decision, RuleSetRef
-from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound
+from ..model.canonical import canonical_json
+from ..model.errors import FactsError, RuleFileError, RuleSetNotFound
 from ..model.facts import FIELDS_BY_PARENT, CitizenFacts
+from .body import dumps
 from .problems import ApiProblem
 from .settings import Settings
 from .store import RecordStore, SQLiteStore, StoreError
@@ -128,7 +130,7 @@ class Service:
         record_id = None
         if self.store is not None:
             record = make_record(ruleset, facts)
-            record_id = self.store.append(record.to_json()).id
+            record_id = self.store.append(stored_json(record)).id
             decision_json = orjson.dumps(record.decision)
             decision = Decision.model_validate(record.decision) if explain else None
         else:
@@ -149,8 +151,9 @@ class Service:
             ruleset.evaluate(citizen)  # the date must lie within the pinned version, as for evaluate
         return asdict(analyse(ruleset, citizen)), ruleset
 
-    def replay(self, data: dict[str, Any]) -> tuple[dict[str, Any], RuleSetRef | None]:
-        return _replayed(replay(strict_record(data), root=self.root))
+    def replay(self, raw: bytes) -> tuple[dict[str, Any], RuleSetRef | None]:
+        """Replay a posted record, read from the bytes as sent: its hash is over that document."""
+        return _replayed(replay(read_record(raw), root=self.root))
 
     # --- the decision log ------------------------------------------------------------------
 
@@ -232,10 +235,16 @@ class Service:
         return result
 
 
+def stored_json(record: DecisionRecord) -> str:
+    """A record as the decision log keeps it: its canonical JSON (RFC 8785), compact; ``read_record``
+    reads it back as exactly the document its hash is over."""
+    return canonical_json(record.document).decode("utf-8")
+
+
 def strict_facts(facts: dict[str, Any]) -> CitizenFacts:
     """Citizen facts of exactly the declared JSON types (no number for a date, no text for a number)."""
     try:
-        return CitizenFacts.model_validate_json(orjson.dumps(facts), strict=True)
+        return CitizenFacts.model_validate_json(dumps(facts), strict=True)
     except ValidationError as exc:
         raise without_values(exc) from None
 
@@ -243,17 +252,6 @@ def strict_facts(facts: dict[str, Any]) -> CitizenFacts:
 def without_values(exc: ValidationError, *, source: str = "facts") -> FactsError:
     """The library's FactsError for a validation error: it names the field, never the value given."""
     return FactsError.from_validation(exc, source=source, fields=FIELDS_BY_PARENT)
-
-
-def strict_record(data: dict[str, Any]) -> DecisionRecord:
-    """A decision record of exactly the declared JSON types; RecordError names the first problem."""
-    try:
-        return DecisionRecord.model_validate_json(orjson.dumps(data), strict=True)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise RecordError(f"record: invalid decision record: {where}: {first['msg']}{more}") from None
 
 
 def _replayed(result: ReplayResult) -> tuple[dict[str, Any], RuleSetRef | None]:

@@ -177,6 +177,14 @@ def input_schemas() -> dict[str, dict[str, Any]]:
     return out
 
 
+def output_schemas() -> dict[str, dict[str, Any]]:
+    """Component schemas of answers that are not a route's ``model`` (the explained decision)."""
+    schema = TypeAdapter(ExplainedDecision).json_schema(mode="serialization", ref_template="#/components/schemas/{model}")
+    out: dict[str, dict[str, Any]] = dict(schema.pop("$defs", {}))
+    out["ExplainedDecision"] = schema
+    return out
+
+
 def body(name: str, description: str) -> dict[str, Any]:
     """The ``openapi_extra`` of a route whose JSON body is the named input schema."""
     return {"requestBody": {"required": True, "description": description,

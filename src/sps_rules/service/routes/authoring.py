@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import orjson
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
+from ..body import dumps
 from ..handlers import without_values
 from ..problems import ApiProblem, documented
 from ..schemas import CompareIn, Comparison, ValidateIn, ValidateOut, body
@@ -28,7 +28,7 @@ async def validate(request: Request, service: ServiceDep) -> Response:
     """Every problem of a draft rule file, with line and column, as `sps-rules validate` finds them. Nothing is written."""
     data = await object_body(request, service, "the request")
     try:
-        draft = ValidateIn.model_validate_json(orjson.dumps(data), strict=True)
+        draft = ValidateIn.model_validate_json(dumps(data), strict=True)
     except ValidationError as exc:
         raise _invalid(exc, "request") from None
     return json_response(await in_worker(service, service.validate, draft.ruleset, draft.filename, draft.text))
@@ -40,7 +40,7 @@ async def compare(request: Request, service: ServiceDep) -> Response:
     """One citizen under every municipality's rule set, on the facts' own date or each date in `on`."""
     data = await object_body(request, service, "the request")
     try:
-        asked = CompareIn.model_validate_json(orjson.dumps(data), strict=True)
+        asked = CompareIn.model_validate_json(dumps(data), strict=True)
     except ValidationError as exc:
         raise _invalid(exc, "request") from None
     days: list[date] = list(asked.on)

@@ -7,14 +7,13 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import anyio
-import orjson
 from fastapi import Depends, Request
 from starlette.responses import Response
 
 from ...engine.evaluator import RuleSet
 from ...model.decision import RuleSetRef
 from ...version import __version__
-from ..body import read_object
+from ..body import dumps, parse_json, read_body, read_object
 from ..handlers import Service
 from ..problems import ApiProblem
 
@@ -40,6 +39,16 @@ async def in_worker(service: Service, work: Callable[..., T], *args: Any) -> T:
                      headers={"Retry-After": "1"})
 
 
+async def raw_body(request: Request, service: Service) -> bytes:
+    """The request's JSON body as bytes, checked by the strict reader, for a library function that reads bytes."""
+    limit = service.settings.time_limit
+    with anyio.move_on_after(limit):
+        raw = await read_body(request, limit=service.settings.max_body_bytes)
+        parse_json(raw, max_depth=service.settings.max_depth)
+        return raw
+    raise ApiProblem(408, "request-timeout", f"the body did not arrive within the service's limit of {limit:g} seconds")
+
+
 async def object_body(request: Request, service: Service, what: str) -> dict[str, Any]:
     """The request's JSON object; a body that does not arrive within the time limit is 408."""
     limit = service.settings.time_limit
@@ -62,7 +71,7 @@ def ruleset_headers(ruleset: RuleSet | RuleSetRef | None) -> dict[str, str]:
 
 
 def json_response(data: Any, *, headers: dict[str, str] | None = None, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json", headers=headers)
+    return Response(dumps(data), status_code=status, media_type="application/json", headers=headers)
 
 
 DECISION_HEADERS = {

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from ..problems import documented
 from ..schemas import ReplayOut, StoredRecord, body
-from .common import DECISION_HEADERS, ServiceDep, in_worker, json_response, object_body, ruleset_headers
+from .common import DECISION_HEADERS, ServiceDep, in_worker, json_response, raw_body, ruleset_headers
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
@@ -20,8 +20,8 @@ RecordId = Annotated[int, Path(ge=1, le=2**62, description="The record's place i
              responses={200: {"model": ReplayOut, "headers": DECISION_HEADERS}, **documented(400, 401, 408, 413, 415, 422, 503)})
 async def replay(request: Request, service: ServiceDep) -> Response:
     """Re-evaluate a record with exactly the rule-set version it names: reproduced, or what differs field by field."""
-    data = await object_body(request, service, "a decision record")
-    result, ruleset = await in_worker(service, service.replay, data)
+    raw = await raw_body(request, service)
+    result, ruleset = await in_worker(service, service.replay, raw)
     return json_response(result, headers=ruleset_headers(ruleset))
 
 

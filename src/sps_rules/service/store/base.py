@@ -29,7 +29,7 @@ class Entry:
     id: int
     prev_hash: str
     entry_hash: str
-    record_json: str  # the record exactly as stored (DecisionRecord.to_json())
+    record_json: str  # the decision record's JSON exactly as stored
 
 
 def entry_hash(entry_id: int, prev_hash: str, record_json: str) -> str:
