@@ -72,7 +72,7 @@ def test_every_workbench_endpoint_is_in_the_openapi_document(client: TestClient)
 
 def test_rulesets_lists_version_files_as_released(client: TestClient) -> None:
     listing = {r["ruleset"]: r for r in client.get("/v1/workbench/rulesets").json()}
-    assert listing["roskilde"]["files"] == [{"name": ROSKILDE, "released": True, "locked": False}]
+    assert listing["roskilde"]["files"] == [{"name": ROSKILDE, "released": True, "locked": True}]  # in releases.lock
     assert listing["roskilde"]["cases"] == ["roskilde.yaml"]
 
 
