@@ -340,9 +340,11 @@ function fillFiles() {
 }
 
 async function openFile() {
-  state.ruleset = $("ruleset").value;
-  state.file = $("file").value;
-  const data = await api(`/v1/workbench/rulesets/${encodeURIComponent(state.ruleset)}/files/${encodeURIComponent(state.file)}`);
+  const ruleset = $("ruleset").value;
+  const file = $("file").value;
+  const data = await api(`/v1/workbench/rulesets/${encodeURIComponent(ruleset)}/files/${encodeURIComponent(file)}`);
+  state.ruleset = ruleset; // from here on the linter checks the draft (never the empty editor before it)
+  state.file = file;
   $("save-name").value = `${state.ruleset}-kladde.yaml`;
   view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: data.text } });
   status(`${state.file} er åbnet som kladde. Den frigivne fil ændres ikke; kladden gemmes under et nyt navn.`);
