@@ -93,7 +93,7 @@ def test_evaluate_never_writes_the_record_over_its_facts(tmp_path: Path) -> None
     (tmp_path / "link.json").symlink_to(facts)
     for target in (facts, tmp_path / "link.json", tmp_path / "." / "f.json"):
         code, _, err = cli("evaluate", "roskilde", str(facts), "--record", str(target))
-        assert code == 2 and "the output is the input file" in err
+        assert code == 2 and "would overwrite the facts file" in err
     assert facts.read_bytes() == FACTS.read_bytes()
 
 

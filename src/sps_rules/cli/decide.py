@@ -16,6 +16,7 @@ from ..audit.records import make_record, read_record
 from ..audit.records import replay as replay_record
 from ..model.errors import FactsError, RecordError, RuleFileError, SpsRulesError
 from ..model.facts import CitizenFacts
+from ..model.io import same_file
 from ..model.schema import rule_file_json_schema
 from .base import fail as _fail
 from .base import main
@@ -36,6 +37,8 @@ def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, s
     if sign_key and not record_file:
         _fail("--sign-key signs the record: give --record FILE too")
     if record_file:
+        if facts != "-" and same_file(record_file, facts):
+            _fail(f"{record_file}: the record would overwrite the facts file; choose another name")
         _output_or_fail(record_file, facts, *([sign_key] if sign_key else []))
     name, data = _read_facts(facts)
     try:
