@@ -10,7 +10,7 @@ import sys
 import time
 
 import sps_rules
-from sps_rules.population import citizens
+from sps_rules.model.population import citizens
 
 
 def rss_mb() -> float:

@@ -95,7 +95,9 @@ def test_oversize_facts_are_refused(tmp_path: Path) -> None:
 
 def test_import_error_says_how_to_fix_it() -> None:
     code = ("import sys; sys.modules['durable_rules_engine'] = None\n"
-            "try:\n    import sps_rules\nexcept ImportError as e:\n    print(e)")
+            "import sps_rules\n"  # the API is imported on first use: the engine's absence shows there
+            "try:\n    sps_rules.evaluate('roskilde', {'assessment_date': '2026-03-02'})\nexcept ImportError as e:\n"
+            "    print(e)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False).stdout
     assert "pip install durable-rules==2.0.28" in out
     assert "CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject" in out

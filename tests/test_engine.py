@@ -34,17 +34,19 @@ def test_each_rule_set_version_compiles_once() -> None:
 
 def test_session_state_is_deleted_after_each_evaluation() -> None:
     rs = sps_rules.load_ruleset("roskilde")
-    rs.evaluate(EXAMPLE)
+    rs.evaluate(EXAMPLE, engine="durable-rules")
     last_sid = str(next(rs.compiled._sessions) - 1)  # the session the call above used was the one before
     with pytest.raises(durable_rules_engine.error):
         durable_rules_engine.get_state(rs.compiled._handle, last_sid)
 
 
-def test_session_state_is_deleted_when_evaluation_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_session_that_cannot_be_drained_is_left_not_deleted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deleting a session with actions still queued corrupts durable-rules' memory (SIGABRT): never do it."""
     rs = sps_rules.load_ruleset("roskilde")
     compiled = rs.compiled
     deleted: list[str] = []
     real_delete = durable_rules_engine.delete_state
+    abandoned = compiled.abandoned
 
     def failing(*args: object) -> None:
         raise RuntimeError("engine failure")
@@ -57,9 +59,10 @@ def test_session_state_is_deleted_when_evaluation_fails(monkeypatch: pytest.Monk
     monkeypatch.setattr("sps_rules.engine.compiler._engine.delete_state", recording_delete)
     with pytest.raises(RuntimeError, match="engine failure"):
         compiled.run({"sps": 1, "age": 30})
-    assert len(deleted) == 1
+    assert deleted == []
+    assert compiled.abandoned == abandoned + 1
     monkeypatch.undo()
-    assert rs.evaluate(EXAMPLE).eligibility == "eligible"
+    assert rs.evaluate(EXAMPLE, engine="durable-rules").eligibility == "eligible"
 
 
 def test_eight_threads_give_the_sequential_results() -> None:

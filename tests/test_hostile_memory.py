@@ -26,7 +26,7 @@ def test_drafts_with_the_same_conditions_share_one_engine_ruleset() -> None:
     first = RuleSet(load_text(draft(18, "d-1"), ROSKILDE))
     second = RuleSet(load_text(draft(18, "d-2"), ROSKILDE))
     assert first.sha256 != second.sha256
-    assert first._compiled._handle == second._compiled._handle
+    assert first.compiled._handle == second.compiled._handle
     assert first.evaluate(FACTS).model_dump() | {"ruleset": None} == second.evaluate(FACTS).model_dump() | {"ruleset": None}
 
 
@@ -41,7 +41,7 @@ def test_many_drafts_keep_a_bounded_number_of_engine_rulesets(monkeypatch: pytes
 
     monkeypatch.setattr(durable_rules_engine, "delete_ruleset", counting_delete)
     for age in range(60, 72):
-        RuleSet(load_text(draft(age), ROSKILDE)).evaluate(FACTS)
+        RuleSet(load_text(draft(age), ROSKILDE)).evaluate(FACTS, engine="durable-rules")
     gc.collect()
     alive = [e for e in compiler._engines.values() if e.name.startswith("sps_roskilde_2020-01_")]
     assert len(deleted) >= 12 - 3 - 1

@@ -35,12 +35,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, PrivateAttr, ValidationError, model_validator
 
-from ..engine.evaluator import MAX_FACTS_BYTES, FactsInput, RuleSet, coerce_facts
+from ..engine.evaluator import MAX_FACTS_BYTES, Engine, FactsInput, RuleSet, coerce_facts
 from ..engine.loader import versions
 from ..engine.registry import load_ruleset, ruleset_for
 from ..model.canonical import CanonicalJSONError, canonical_json
 from ..model.decision import Decision
-from ..model.errors import FactsError, RecordError, RuleFileError, RuleSetNotFound, guarded
+from ..model.errors import EngineUnavailable, FactsError, RecordError, RuleFileError, RuleSetNotFound, guarded
 from ..model.facts import fact_values
 from ..model.io import read_bounded, write_atomic
 from ..model.jsonio import loads_strict
@@ -430,6 +430,7 @@ class ReplayResult:
     problems: list[str] = field(default_factory=list)  # integrity findings: altered record, changed rule set
     differences: list[Difference] = field(default_factory=list)
     decision: Decision | None = None
+    engines_agree: bool | None = None  # with both engines: whether durable-rules gave the same decision
     scheme: str = ""  # which hash scheme the record uses
     signature: str = "unsigned"  # "unsigned" or "signed by SHA256:… (…)"
     versions_changed: list[str] = field(default_factory=list)  # "holidays 0.109 → 0.120", …
@@ -441,6 +442,8 @@ class ReplayResult:
     def report(self) -> str:
         about = [f"{self.scheme}; {self.signature}"] if self.scheme else []
         if self.reproduced:
+            if self.engines_agree:
+                about.append("two independent engines (the compiled rule set and durable-rules) agree")
             if self.versions_changed:
                 about.append("library versions differ, without changing the decision: " + ", ".join(self.versions_changed))
             return "\n".join(["reproduced exactly", *about])
@@ -465,7 +468,8 @@ class ReplayResult:
 
 @guarded("replay")
 def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = None,
-           verify_key: signing.KeySource | None = None, now: datetime | None = None) -> ReplayResult:
+           verify_key: signing.KeySource | None = None, now: datetime | None = None,
+           engine: Engine | Literal["both"] = "compiled") -> ReplayResult:
     """Re-evaluate a record with the rule-set version it names and compare, field by field.
 
     Checks first what the record says about itself (hash, canonical spelling, signature, and
@@ -473,7 +477,9 @@ def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = N
     Takes a ``DecisionRecord``, a path to one, or its JSON as ``bytes``. Returns a
     ``ReplayResult``: ``.reproduced`` (True only when nothing differs), ``.problems``,
     ``.differences``, ``.report()`` and ``.exit_code``. Raises ``RecordError`` for a record that
-    cannot be read; everything else it finds is reported, not raised.
+    cannot be read; everything else it finds is reported, not raised. ``engine="both"`` also
+    re-runs it on durable-rules, the independent second engine, and reports whether the two
+    agree (a disagreement is a problem: not reproduced).
 
     >>> rec = sps_rules.record("roskilde", {"assessment_date": "2026-03-02"})
     >>> sps_rules.replay(rec).report().splitlines()[0]
@@ -517,10 +523,20 @@ def replay(source: DecisionRecord | Path | str | bytes, *, root: Path | None = N
                                for dist, was in then.items() if now_versions.get(dist) != was]
     try:
         citizen = coerce_facts(record.facts)
-        decision = ruleset.evaluate(citizen, check_dates=False)
+        decision = ruleset.evaluate(citizen, check_dates=False, engine="compiled" if engine == "both" else engine)
     except FactsError as exc:
         result.problems.append(f"the recorded facts are no longer valid: {exc}")
         return result
+    if engine == "both":
+        try:
+            second = ruleset.evaluate(citizen, check_dates=False, engine="durable-rules")
+        except EngineUnavailable as exc:
+            result.problems.append(f"the second engine could not run: {exc}")
+        else:
+            result.engines_agree = second.to_json() == decision.to_json()
+            if not result.engines_agree:
+                result.problems.append("the two engines disagree: durable-rules gives another decision than the "
+                                       "compiled rule set (rules: " + ", ".join(ruleset.disagreements(citizen)) + ")")
     result.problems += _facts_changed(record.decision, fact_values(citizen))
     result.decision = decision
     order = {name: i for i, name in enumerate(Decision.model_fields)}

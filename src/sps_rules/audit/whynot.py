@@ -56,7 +56,7 @@ def analyse(ruleset: RuleSet, facts: FactsInput) -> WhyNot:
     citizen = coerce_facts(facts)
     base = ruleset.evaluate(citizen, check_dates=False)
     given = citizen.model_dump(mode="json", exclude_none=True)
-    criteria = [r for r in ruleset.compiled.rules if r.loaded.rule.criterion is not None]
+    criteria = [r for r in ruleset.rules if r.loaded.rule.criterion is not None]
     failing = {c.id for c in base.criteria if c.status != "met"}
     deciding: dict[str, None] = {}
     for rule in criteria:

@@ -5,7 +5,8 @@ it runs each rule set over a seeded population of citizens through the real engi
 
 - unreachable conclusions: a rule that no citizen makes apply;
 - contradictory conclusions: one citizen given the same support form with two statuses;
-- a threshold (at_least, at_most, ...) in a rule without an ``interpretation``.
+- a threshold (at_least, at_most, ...) in a rule without an ``interpretation``;
+- any citizen for whom the two engines (the compiled rule set and durable-rules) disagree.
 
 Test-case files under ``tests/`` are checked too.
 """
@@ -16,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..engine.evaluator import RuleSet
+from ..engine.evaluator import Engine, RuleSet
 from ..engine.loaded import LoadedRuleSet
 from ..engine.loader import load_file, versions
-from ..model.errors import Problem, RuleFileError, RuleSetNotFound
+from ..model.errors import EngineUnavailable, Problem, RuleFileError, RuleSetNotFound
 from ..model.population import citizens
 from ..model.schema import fact_tests
 from .release import check_lock
@@ -41,8 +42,12 @@ class Finding:
         return {"severity": self.severity, **self.problem.as_dict()}
 
 
-def validate(path: Path | str) -> list[Finding]:
-    """Every finding for a rule file, a rule-set folder, or a folder of rule sets."""
+def validate(path: Path | str, *, engine: Engine = "compiled") -> list[Finding]:
+    """Every finding for a rule file, a rule-set folder, or a folder of rule sets.
+
+    ``engine`` decides the population's decisions for reachability; both engines always run
+    on every citizen and any difference between them is an error.
+    """
     path = Path(path)
     if not path.exists():
         return [Finding("error", Problem(str(path), 0, 0, "no such file or folder"))]
@@ -65,7 +70,7 @@ def validate(path: Path | str) -> list[Finding]:
         findings += [Finding("error", p) for p in check_lock(folder.name, folder.parent)]  # frozen releases
     for loaded in loaded_ok:
         findings += _interpretation_warnings(loaded)
-        findings += _reachability(loaded)
+        findings += _reachability(loaded, engine)
     for file in case_files:
         try:
             load_cases(file)
@@ -99,14 +104,19 @@ def _interpretation_warnings(loaded: LoadedRuleSet) -> list[Finding]:
     return out
 
 
-def _reachability(loaded: LoadedRuleSet) -> list[Finding]:
+def _reachability(loaded: LoadedRuleSet, engine: Engine = "compiled") -> list[Finding]:
+    from ..engine.evaluator import coerce_facts
     from ..engine.registry import ruleset_for
 
     ruleset: RuleSet = ruleset_for(loaded)
     fired: set[str] = set()
     contradictions: dict[str, Problem] = {}
-    for facts in citizens(POPULATION, seed=85, assessment_date=loaded.header.valid_from):
-        decision = ruleset.evaluate(facts, check_dates=False)
+    engines: list[Finding] = []
+    for number, facts in enumerate(citizens(POPULATION, seed=85, assessment_date=loaded.header.valid_from)):
+        citizen = coerce_facts(facts)
+        if not engines:  # until the first finding
+            engines = _cross_check(ruleset, loaded, citizen, number)
+        decision = ruleset.evaluate(citizen, check_dates=False, engine=engine)
         fired.update(t.rule_id for t in decision.trace if t.fired)
         forms: dict[str, str] = {}
         for form in decision.support_forms:
@@ -121,7 +131,7 @@ def _reachability(loaded: LoadedRuleSet) -> list[Finding]:
                     f"{form.status} for the same citizen (rules {', '.join(rules)})",
                     "make the rules' 'when' conditions exclude each other")
             forms[form.form] = form.status
-    out = [Finding("error", p) for p in contradictions.values()]
+    out = engines + [Finding("error", p) for p in contradictions.values()]
     for item in loaded.rules:
         if item.origin == loaded.id and item.rule.id not in fired:
             out.append(Finding("error", Problem(
@@ -130,3 +140,21 @@ def _reachability(loaded: LoadedRuleSet) -> list[Finding]:
                 "true (with its when_eligibility)",
                 "check the condition for a contradiction, e.g. at_least 3 together with at_most 2")))
     return out
+
+
+def _cross_check(ruleset: RuleSet, loaded: LoadedRuleSet, citizen: Any, number: int) -> list[Finding]:
+    """[] when the engines agree on this citizen; else one finding, after which the rest of the
+    population is not cross-checked: an error naming the rules, or a warning that durable-rules
+    cannot run this rule set."""
+    try:
+        differing = ruleset.disagreements(citizen)
+    except EngineUnavailable as exc:
+        return [Finding("warning", Problem(str(loaded.path), 0, 0, f"not cross-checked on durable-rules: {exc}"))]
+    if not differing:
+        return []
+    item = next(r for r in loaded.rules if r.rule.id == differing[0])
+    return [Finding("error", Problem(
+        item.file, item.line, 5,
+        f"the two engines disagree on rule(s) {', '.join(differing)} for generated citizen {number} "
+        f"(seed 85): the compiled rule set and durable-rules give different results",
+        "report this as a bug in sps-rules, with the rule file"))]

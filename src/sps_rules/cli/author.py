@@ -11,8 +11,8 @@ import click
 
 from ..model.errors import FactsError, RuleFileError, SpsRulesError
 from ..model.io import write_atomic
+from .base import engine_option, main
 from .base import fail as _fail
-from .base import main
 from .base import output_or_fail as _output_or_fail
 from .base import read_facts as _read_facts
 
@@ -23,14 +23,16 @@ MAX_POPULATION = 200_000
 @main.command()
 @click.argument("path", type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(path: str, fmt: str) -> None:
+@engine_option()
+def validate(path: str, fmt: str, engine: str) -> None:
     """Check rule files (a file, a rule-set folder or rules/) and their test cases.
 
     Prints file:line:col: message (hint: ...) per problem; exit 1 if there is any error.
+    Both engines run on a generated population; any difference between them is an error.
     """
     from ..authoring.validate import validate as run_validate
 
-    findings = run_validate(Path(path))
+    findings = run_validate(Path(path), engine=engine)  # type: ignore[arg-type]
     errors = [f for f in findings if f.severity == "error"]
     if fmt == "json":
         click.echo(json.dumps({"ok": not errors, "findings": [f.as_dict() for f in findings]}, indent=2,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -13,6 +14,7 @@ from ..model.jsonio import loads_object
 from ..version import __version__
 
 MAX_FACTS_BYTES = 1_000_000
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -39,6 +41,15 @@ def output_or_fail(output: str, *inputs: str) -> None:
         check_output(output, *inputs)
     except SpsRulesError as exc:
         fail(str(exc))
+
+
+def engine_option(*extra: str, default: str = "compiled") -> Callable[[F], F]:
+    """``--engine``: which engine decides the rules' states (both give byte-identical decisions)."""
+    return click.option("--engine", type=click.Choice(["compiled", "durable-rules", *extra]), default=default,
+                        show_default=True,
+                        help="compiled: the rule set compiled to Python (fast); durable-rules: the Rete engine, "
+                             "the independent second engine" + (" ; both: run both and say whether they agree"
+                                                                if "both" in extra else "") + ".")
 
 
 def _tolerant_streams() -> None:

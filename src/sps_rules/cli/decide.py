@@ -18,8 +18,8 @@ from ..model.errors import FactsError, RecordError, RuleFileError, SpsRulesError
 from ..model.facts import CitizenFacts
 from ..model.io import same_file
 from ..model.schema import rule_file_json_schema
+from .base import engine_option, main
 from .base import fail as _fail
-from .base import main
 from .base import output_or_fail as _output_or_fail
 from .base import read_facts as _read_facts
 
@@ -30,9 +30,11 @@ from .base import read_facts as _read_facts
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--record", "record_file", type=click.Path(dir_okay=False, writable=True),
               help="Also write a self-contained, hashed decision record to this file.")
+@engine_option()
 @click.option("--sign-key", "sign_key", type=click.Path(dir_okay=False),
               help="Sign the record with this Ed25519 private key (see 'keys new'; needs sps-rules[sign]).")
-def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, sign_key: str | None) -> None:
+def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, sign_key: str | None,
+             engine: str) -> None:
     """Evaluate one citizen's FACTS against MUNICIPALITY's rule set."""
     if sign_key and not record_file:
         _fail("--sign-key signs the record: give --record FILE too")
@@ -42,7 +44,7 @@ def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, s
         _output_or_fail(record_file, facts, *([sign_key] if sign_key else []))
     name, data = _read_facts(facts)
     try:
-        decision = evaluate_facts(municipality, data)
+        decision = evaluate_facts(municipality, data, engine=engine)  # type: ignore[arg-type]
         if record_file:
             citizen_date = decision.assessment_date
             record = make_record(load_ruleset(municipality, citizen_date), data, sign_key=sign_key)
@@ -62,14 +64,15 @@ def evaluate(municipality: str, facts: str, fmt: str, record_file: str | None, s
 @click.argument("record_file", metavar="RECORD.json")
 @click.option("--verify-key", "verify_key", type=click.Path(dir_okay=False),
               help="Require a signature by this Ed25519 public key (needs sps-rules[sign]).")
-def replay(record_file: str, verify_key: str | None) -> None:
+@engine_option("both")
+def replay(record_file: str, verify_key: str | None, engine: str) -> None:
     """Re-evaluate a decision record with the rule-set version it names.
 
     Exit 0 "reproduced exactly"; 1 with a field-level diff when anything differs (or the record
-    was altered, or not signed by --verify-key); 2 for a corrupt or invalid record or key.
+    was altered, or not signed by --verify-key, or with --engine both the two engines disagree); 2 for a corrupt or invalid record or key.
     """
     try:
-        result = replay_record(Path(record_file), verify_key=verify_key)
+        result = replay_record(Path(record_file), verify_key=verify_key, engine=engine)  # type: ignore[arg-type]
     except SpsRulesError as exc:
         _fail(str(exc))
     click.echo(result.report())

@@ -13,8 +13,8 @@ import click
 
 from ..model.errors import SpsRulesError
 from ..model.io import atomic_output
+from .base import engine_option, main
 from .base import fail as _fail
-from .base import main
 from .base import output_or_fail as _output_or_fail
 
 #: The most worker processes ``batch`` starts.
@@ -22,22 +22,28 @@ MAX_WORKERS = 64
 
 
 @main.command()
-@click.option("--municipality", "-m", default="roskilde", show_default=True)
+@click.option("--municipality", "-m", default="roskilde", show_default=True, help="A rule set, or 'all'.")
 @click.option("--n", "n", type=click.IntRange(min=100), default=20_000, show_default=True,
               help="Number of generated citizens (at least 100).")
 @click.option("--seed", default=85, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def bench(municipality: str, n: int, seed: int, fmt: str) -> None:
-    """Measure decisions/s, latency, load time, memory and the ratio to the bare durable-rules engine."""
+@engine_option()
+def bench(municipality: str, n: int, seed: int, fmt: str, engine: str) -> None:
+    """Measure decisions/s, latency, load time, memory, both engines and the bare durable-rules floor."""
     from dataclasses import asdict
 
+    from ..engine.loader import ruleset_ids
     from ..run.bench import run as run_bench
 
+    names = [r for r in ruleset_ids() if r != "national"] if municipality == "all" else [municipality]
     try:
-        result = run_bench(municipality, n, seed=seed)
+        results = [run_bench(name, n, seed=seed, engine_name=engine) for name in names]  # type: ignore[arg-type]
     except SpsRulesError as exc:
         _fail(str(exc).replace("\n", "; "))
-    click.echo(json.dumps(asdict(result), indent=2) if fmt == "json" else result.text())
+    if fmt == "json":
+        click.echo(json.dumps([asdict(r) for r in results] if municipality == "all" else asdict(results[0]), indent=2))
+    else:
+        click.echo("\n\n".join(r.text() for r in results))
 
 
 @main.command()
@@ -53,8 +59,9 @@ def bench(municipality: str, n: int, seed: int, fmt: str) -> None:
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @click.option("--dask", "dask", metavar="local|tcp://HOST:PORT", default=None,
               help="Run on Dask: 'local' starts a cluster sized to this machine; an address uses a running one.")
+@engine_option()
 def batch(municipality: str, input_file: str, output: str, workers: int | None, on_error: str,
-          progress: bool | None, dask: str | None) -> None:
+          progress: bool | None, dask: str | None, engine: str) -> None:
     """Evaluate many citizens (JSON Lines or Parquet) on all cores or on Dask, streaming at constant memory.
 
     A .parquet input is a table of facts, one row per citizen; a .parquet output holds the decisions
@@ -97,7 +104,8 @@ def batch(municipality: str, input_file: str, output: str, workers: int | None, 
         with source as lines, atomic_output(output, mode="wb" if parquet else "w") as handle:
             sink = ParquetSink(handle) if parquet else handle
             summary = run_batch(municipality, lines, sink, workers=workers, fail_fast=on_error == "fail",
-                                on_bad=report, on_progress=progress_to, dask=dask)
+                                on_bad=report, on_progress=progress_to, dask=dask,
+                                engine=engine)  # type: ignore[arg-type]
             if summary.stopped_at is not None:
                 raise _Stopped  # leave no partial output under the final name
             if isinstance(sink, ParquetSink):

@@ -20,7 +20,7 @@ import json
 import operator
 import threading
 import weakref
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +28,7 @@ from typing import Any
 
 import orjson
 
+from ..model.errors import EngineUnavailable
 from ..model.facts import VOCABULARY, CitizenFacts, FactKind
 from ..model.schema import AllOf, AnyOf, Condition, Definition, FactTest, Not, Ref, Rule, fact_tests
 from .loaded import LoadedRule, LoadedRuleSet
@@ -47,6 +48,14 @@ Expr = dict[str, Any]
 #: applies), the true probe fired, the false probe fired.
 NONE, TRUE, FALSE = 0, 1, 2
 MARKER = "sps"  # every citizen fact carries sps=1; durable's own state object does not
+#: The most rules a rule set may have for durable-rules to run it; larger ones run on the compiled
+#: engine only. Measured with generated rule sets (run/synthetic.py): from about 450 rules some
+#: citizens fail with error 303 (more than 64 pending alpha matches), from about 2,000 the ruleset
+#: fails to compile (error 107). The README's "Engine" section gives the figures.
+DURABLE_MAX_RULES = 250
+#: After this many sessions durable-rules could not finish (each is left in the engine, since
+#: deleting it would abort the process), it is no longer used for that rule set: memory stays bounded.
+MAX_ABANDONED = 8
 
 
 def engine_key(path: str) -> str:
@@ -186,37 +195,65 @@ class CompiledRuleSet:
     ruleset handle, so each session (assert, drain, delete) runs under this ruleset's lock.
     """
 
-    def __init__(self, loaded: LoadedRuleSet):
+    def __init__(self, loaded: LoadedRuleSet, rules: tuple[CompiledRule, ...] | None = None):
         self.loaded = loaded
+        self.rules: tuple[CompiledRule, ...] = rules if rules is not None else analyse(loaded)
+        self._create_lock = threading.Lock()
+        self._handle_value: int | None = None
+        #: sessions left in the engine because they could not be drained (deleting them would abort)
+        self.abandoned = 0
+
+    @property
+    def _handle(self) -> int:
+        """The durable-rules ruleset, created on first use (the compiled path never needs it)."""
+        if self._handle_value is None:
+            with self._create_lock:
+                if self._handle_value is None:
+                    self._create()
+        assert self._handle_value is not None
+        return self._handle_value
+
+    def _create(self) -> None:
+        loaded = self.loaded
+        if len(self.rules) > DURABLE_MAX_RULES:
+            raise EngineUnavailable(
+                f"rule set {loaded.id} version {loaded.version} has {len(self.rules)} rules; the durable-rules "
+                f"engine holds at most {DURABLE_MAX_RULES} (above that it fails citizens with error 303, aborts "
+                "the process or fails to compile). Use the compiled engine (the default) for this rule set.")
         translator = _Translator(loaded.definitions)
         definition: dict[str, Any] = {}
-        rules: list[CompiledRule] = []
         # Probe 2n matches when rule n's condition is true, probe 2n+1 when it is false. Every
         # probe name has the same number of digits, so run() can cut the name from the start of
         # an action's message, {"<name>":{"m":{...}}}, without parsing the rest.
         width = len(str(2 * len(loaded.rules) + 1))
         names = [str(10**width + probe) for probe in range(2 * len(loaded.rules))]
         for index, item in enumerate(loaded.rules):
-            condition = _implicit_condition(item.rule)
+            condition = implicit_condition(item.rule)
             guard = {MARKER: 1}
             if condition is None:
                 definition[names[2 * index]] = {"all": [{"m": guard}]}
             else:
                 definition[names[2 * index]] = {"all": [{"m": {"$and": [guard, translator.true(condition)]}}]}
                 definition[names[2 * index + 1]] = {"all": [{"m": {"$and": [guard, translator.false(condition)]}}]}
-            reads = tuple(dict.fromkeys(t.fact for t in fact_tests(condition, loaded.definitions)))
-            rules.append(CompiledRule(index, item, reads, condition is not None))
-        self.rules: tuple[CompiledRule, ...] = tuple(rules)
         self.definition_json = json.dumps(definition, sort_keys=True)
-        self._engine = _engine_ruleset(self.definition_json, f"sps_{loaded.id}_{loaded.version}")
-        self.name = self._engine.name
-        self._handle = self._engine.handle
-        self._lock = self._engine.lock  # shared by every CompiledRuleSet on this engine ruleset
-        self._sessions = self._engine.sessions
         self._probe_names = names
         self._name_in = operator.itemgetter(slice(2, 3 + width))
         self._state_of = {name: (probe // 2, FALSE if probe % 2 else TRUE) for probe, name in enumerate(names)}
-        self._no_states = dict.fromkeys(range(len(rules)), NONE)
+        self._no_states = dict.fromkeys(range(len(self.rules)), NONE)
+        try:
+            self._engine = _engine_ruleset(self.definition_json, f"sps_{loaded.id}_{loaded.version}")
+        except _engine.error as exc:  # e.g. error 107: more alpha branches than the engine's fixed lists
+            raise EngineUnavailable(f"durable-rules cannot compile rule set {loaded.id} version {loaded.version} "
+                                    f"({exc}); use the compiled engine (the default)") from None
+        self.name = self._engine.name
+        self._lock = self._engine.lock  # shared by every CompiledRuleSet on this engine ruleset
+        self._sessions = self._engine.sessions
+        self._handle_value = self._engine.handle
+
+    def _abandon(self) -> None:
+        self.abandoned += 1
+        if self._engine not in _never_deleted:
+            _never_deleted.append(self._engine)
 
     def run(self, fact: dict[str, Any]) -> list[int]:
         """Assert one citizen (from engine_fact) in a fresh session; return per rule which of
@@ -225,15 +262,37 @@ class CompiledRuleSet:
         ``fact`` gets the session id under "sid". The session's state is deleted afterwards,
         also when something fails.
         """
+        handle = self._handle
+        if self.abandoned >= MAX_ABANDONED:
+            raise EngineUnavailable(
+                f"durable-rules failed {self.abandoned} citizens of rule set {self.loaded.id} version "
+                f"{self.loaded.version} and is no longer used for it (each failure leaves memory in the engine); "
+                "use the compiled engine (the default)")
         with self._lock:
             fact["sid"] = sid = str(next(self._sessions))
             payload = orjson.dumps(fact).decode()
             try:
-                state_handle = _engine.assert_fact(self._handle, payload)[1]
+                state_handle = _engine.assert_fact(handle, payload)[1]
+            except _engine.error as exc:
+                # The engine failed part-way through the citizen (error 303: more pending alpha
+                # matches than its fixed stack of 64). Deleting that half-stored session aborts the
+                # process, so it is left in the engine and counted.
+                self._abandon()
+                raise EngineUnavailable(
+                    f"durable-rules could not run rule set {self.loaded.id} version {self.loaded.version} for "
+                    f"this citizen ({exc}); use the compiled engine (the default)") from None
+            drained = False
+            try:
                 # A probe fires once per matching branch of an $or, so a name may repeat: a set is harmless.
-                fired = set(map(self._name_in, drain(self._handle, state_handle)))
+                fired = set(map(self._name_in, drain(handle, state_handle)))
+                drained = True
             finally:
-                _engine.delete_state(self._handle, sid)
+                # Deleting a session with actions still queued corrupts the engine's memory (the
+                # process aborts): delete only a drained session, else drain it first.
+                if drained or _finish(handle, state_handle):
+                    _engine.delete_state(handle, sid)
+                else:
+                    self._abandon()
         states = self._no_states.copy()
         states.update(map(self._state_of.__getitem__, fired))
         result = list(states.values())
@@ -256,7 +315,16 @@ def drain(handle: int, state_handle: int) -> Iterator[str]:
     return itertools.chain((first[1],), iter(functools.partial(_engine.complete_and_start_action, handle, state_handle), None))
 
 
-def _implicit_condition(rule: Rule) -> Condition | None:
+def _finish(handle: int, state_handle: int) -> bool:
+    """Complete a session's remaining actions; False if the engine fails to."""
+    try:
+        deque(drain(handle, state_handle), maxlen=0)
+    except Exception:  # noqa: BLE001 - any failure: the session is left, never deleted half-drained
+        return False
+    return True
+
+
+def implicit_condition(rule: Rule) -> Condition | None:
     """A need or request rule applies only when the citizen has that need or request."""
     implicit: FactTest | None = None
     if rule.need is not None and rule.need.code is not None:
@@ -269,6 +337,22 @@ def _implicit_condition(rule: Rule) -> Condition | None:
         return implicit
     return AllOf(all=[implicit, rule.when])
 
+
+
+def analyse(loaded: LoadedRuleSet) -> tuple[CompiledRule, ...]:
+    """Per rule: its position, the facts its condition reads and whether it can be false."""
+    rules = []
+    for index, item in enumerate(loaded.rules):
+        condition = implicit_condition(item.rule)
+        reads = tuple(dict.fromkeys(t.fact for t in fact_tests(condition, loaded.definitions)))
+        rules.append(CompiledRule(index, item, reads, condition is not None))
+    return tuple(rules)
+
+
+#: Engine rulesets holding sessions that could not be finished: deleting such a ruleset frees
+#: half-built state, which may abort the process as deleting the session would, so they are
+#: kept for the life of the process (at most MAX_ABANDONED sessions each).
+_never_deleted: list[_EngineRuleset] = []
 
 
 class _EngineRuleset:
@@ -309,7 +393,7 @@ _compiled: OrderedDict[str, CompiledRuleSet] = OrderedDict()
 _compiled_lock = threading.Lock()
 
 
-def compile_ruleset(loaded: LoadedRuleSet) -> CompiledRuleSet:
+def compile_ruleset(loaded: LoadedRuleSet, rules: tuple[CompiledRule, ...] | None = None) -> CompiledRuleSet:
     """Compile once per rule-set content (sha256); later calls return the same compiled ruleset.
 
     At most MAX_COMPILED are cached; rule sets with the same conditions share one engine ruleset.
@@ -319,7 +403,7 @@ def compile_ruleset(loaded: LoadedRuleSet) -> CompiledRuleSet:
         if compiled is not None:
             _compiled.move_to_end(loaded.sha256)
             return compiled
-    compiled = CompiledRuleSet(loaded)
+    compiled = CompiledRuleSet(loaded, rules)
     with _compiled_lock:
         compiled = _compiled.setdefault(loaded.sha256, compiled)
         _compiled.move_to_end(loaded.sha256)

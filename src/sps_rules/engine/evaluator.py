@@ -1,8 +1,10 @@
 """Stage 3: evaluate one citizen against a compiled rule set and assemble the decision.
 
-durable-rules decides which conditions are true or false; this module turns that into
-the decision: eligibility from the criteria (any not met -> not_eligible; else any unknown
--> undetermined; else eligible), then every other conclusion whose condition is true and
+An engine decides which conditions are true, false or unknown: the compiled path
+(``pycompile``, the default) or durable-rules (``compiler``), the independent second engine
+that gives the same states. This module turns those states into the decision: eligibility
+from the criteria (any not met -> not_eligible; else any unknown -> undetermined; else
+eligible), then every other conclusion whose condition is true and
 whose ``when_eligibility`` admits the outcome, with dates computed by ``dates``.
 """
 
@@ -12,7 +14,7 @@ from collections.abc import Mapping
 from datetime import date
 from operator import getitem
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -24,17 +26,22 @@ from ..model.decision import (
     RuleSetRef,
     Statement,
 )
-from ..model.errors import FactsError, guarded
+from ..model.errors import EngineUnavailable, FactsError, guarded
 from ..model.facts import FIELDS_BY_PARENT, CitizenFacts
 from ..model.io import read_bounded
 from ..model.jsonio import loads_object
 from ..model.schema import Period
 from ..version import __version__
-from .compiler import FALSE, NONE, TRUE, CompiledRuleSet, compile_ruleset, engine_fact
+from .compiler import FALSE, NONE, TRUE, CompiledRule, CompiledRuleSet, analyse, compile_ruleset, engine_fact
 from .loaded import LoadedRuleSet
+from .pycompile import PythonRuleSet, compile_python
 from .tables import DERIVED_FROM, ELIGIBILITIES, Bounded, Plan, Tables, make_plan, picker
 
 FactsInput = CitizenFacts | Mapping[str, Any] | str | bytes | Path
+#: The engines that decide each rule's state: the rule set compiled to Python (the default), and
+#: durable-rules' Rete engine, the independent second engine that must agree with it.
+Engine = Literal["compiled", "durable-rules"]
+ENGINES: tuple[str, ...] = ("compiled", "durable-rules")
 #: The largest facts document read from a file or accepted as JSON text.
 MAX_FACTS_BYTES = 1_000_000
 
@@ -89,7 +96,9 @@ class RuleSet:
 
     def __init__(self, loaded: LoadedRuleSet, compiled: CompiledRuleSet | None = None):
         self._loaded = loaded
-        self._compiled = compiled or compile_ruleset(loaded)
+        self._rules: tuple[CompiledRule, ...] = compiled.rules if compiled is not None else analyse(loaded)
+        self._compiled = compiled  # durable-rules, built on first use
+        self._python: PythonRuleSet = compile_python(loaded, self._rules)
         header = loaded.header
         self._ref = RuleSetRef(
             id=header.id, version=header.version, title=header.title, municipality=header.municipality,
@@ -97,7 +106,7 @@ class RuleSet:
             base=f"{loaded.base.id}@{loaded.base.version}" if loaded.base else None,
             notes=_notes(loaded),
         )
-        self._plans = [make_plan(r) for r in self._compiled.rules]
+        self._plans = [make_plan(r) for r in self._rules]
         self._need_plans: dict[str | None, Plan] = {p.rule.need.code: p for p in self._plans if p.rule.need is not None}
         self._request_plans: dict[str | None, Plan] = {p.rule.request.code: p for p in self._plans
                                                         if p.rule.request is not None}
@@ -145,21 +154,36 @@ class RuleSet:
         return self._loaded
 
     @property
+    def rules(self) -> tuple[CompiledRule, ...]:
+        """Per rule: its position, the facts it reads and whether it can be false."""
+        return self._rules
+
+    @property
     def compiled(self) -> CompiledRuleSet:
+        """The durable-rules engine's ruleset for this version (compiled on first use)."""
+        if self._compiled is None:
+            self._compiled = compile_ruleset(self._loaded, self._rules)
         return self._compiled
+
+    @property
+    def python(self) -> PythonRuleSet:
+        """This version compiled to Python: the default engine."""
+        return self._python
 
     def __repr__(self) -> str:
         return f"RuleSet({self.id!r}, version={self.version!r}, sha256={self.sha256[:12]!r})"
 
     # --- evaluation ---
     @guarded("RuleSet.evaluate")
-    def evaluate(self, facts: FactsInput, *, check_dates: bool = True) -> Decision:
+    def evaluate(self, facts: FactsInput, *, check_dates: bool = True, engine: Engine = "compiled") -> Decision:
         """The decision for one citizen under this version.
 
         Takes ``facts``: a ``CitizenFacts``, a mapping, JSON text (``str``/``bytes``) or a ``Path``
         to a JSON file. With ``check_dates`` (the default) the assessment date must lie within
         this version's validity. Returns a ``Decision``. Raises ``FactsError`` for bad facts or an
-        assessment date outside the version.
+        assessment date outside the version. ``engine`` chooses what decides the rules' states:
+        "compiled" (the default) or "durable-rules"; both give byte-identical decisions.
+        ``EngineUnavailable`` if durable-rules cannot hold this rule set.
 
         >>> ruleset = sps_rules.load_ruleset("roskilde")
         >>> ruleset.evaluate({"assessment_date": "2026-03-02", "birth_date": "2010-01-01"}).eligibility
@@ -172,7 +196,23 @@ class RuleSet:
                 f"{self.version} ({self.valid_from} to {self.valid_to or 'open end'}); "
                 f"use sps_rules.evaluate({self.id!r}, facts) to pick the version that applies"
             )
-        return self._assemble(citizen, self._compiled.run(engine_fact(citizen)))
+        return self._assemble(citizen, self.states(citizen, engine))
+
+    def states(self, citizen: CitizenFacts, engine: Engine = "compiled") -> list[int]:
+        """Per rule, what the engine found: compiler.NONE (unknown), TRUE or FALSE."""
+        if engine == "compiled":
+            return self._python.states(citizen)
+        if engine == "durable-rules":
+            return self.compiled.run(engine_fact(citizen))
+        raise EngineUnavailable(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+
+    def disagreements(self, citizen: CitizenFacts) -> list[str]:
+        """The ids of the rules whose state the two engines find differently for a citizen (none: they agree).
+
+        ``EngineUnavailable`` if durable-rules cannot run this rule set or this citizen.
+        """
+        compiled, durable = self.states(citizen, "compiled"), self.states(citizen, "durable-rules")
+        return [p.rule.id for p, a, b in zip(self._plans, compiled, durable, strict=True) if a != b]
 
     def _assemble(self, citizen: CitizenFacts, states: list[int]) -> Decision:
         # Every part is either prebuilt per rule set (see _Tables) or built from values of the

@@ -82,7 +82,7 @@ def _load(path: Path, root: Path, *, depth: int, display: str) -> LoadedRuleSet:
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     with _cache_lock:
         cached = _cache.get(key)
-    if cached is not None:
+    if cached is not None and _bases_unchanged(cached):
         return cached
     loaded = _load_uncached(path, root, depth=depth, display=display)
     with _cache_lock:
@@ -90,6 +90,21 @@ def _load(path: Path, root: Path, *, depth: int, display: str) -> LoadedRuleSet:
         while len(_cache) > MAX_CACHED_FILES:  # a draft saved again and again must not grow the process
             del _cache[next(iter(_cache))]
     return loaded
+
+
+def _bases_unchanged(loaded: LoadedRuleSet) -> bool:
+    """Whether the baselines a cached rule set was built on are still the files it was built from."""
+    base = loaded.base
+    while base is not None:
+        try:
+            stat = base.path.stat()
+        except OSError:
+            return False
+        with _cache_lock:
+            if _cache.get((str(base.path), stat.st_mtime_ns, stat.st_size)) is not base:
+                return False
+        base = base.base
+    return True
 
 
 def load_text(text: str | bytes, path: Path | str, *, root: Path | None = None) -> LoadedRuleSet:

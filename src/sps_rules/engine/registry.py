@@ -1,7 +1,14 @@
-"""Finding and caching rule-set versions: one compiled ``RuleSet`` per content hash, per process."""
+"""Finding and caching rule-set versions: one compiled ``RuleSet`` per content hash, per process.
+
+The versions of a rule set are looked up once and then kept while their files stay as they
+were: each call checks the rule-set folder, the version files and the baselines they build on
+with one ``stat`` each (the folder's own time changes when a file is added, removed or
+renamed), instead of listing the folder and resolving every path again.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from datetime import date
@@ -9,9 +16,13 @@ from pathlib import Path
 
 from ..model.decision import Decision
 from ..model.errors import RuleSetNotFound, guarded
-from .evaluator import FactsInput, RuleSet, coerce_facts
+from .evaluator import Engine, FactsInput, RuleSet, coerce_facts
 from .loaded import LoadedRuleSet
-from .loader import load_file, rules_root, ruleset_ids, select, versions
+from .loader import ends, load_file, rules_root, ruleset_ids, select, versions
+
+Stamp = tuple[tuple[str, int, int], ...]
+_versions: dict[tuple[str | None, str, str | None], tuple[Stamp, list[LoadedRuleSet]]] = {}
+_root_cache: dict[str | None, Path] = {}
 
 #: Rule sets kept ready, most recently used last; beyond this many the least recently used is
 #: dropped (and rebuilt if asked for again), so loading draft after draft stays flat in memory.
@@ -33,8 +44,48 @@ def ruleset_for(loaded: LoadedRuleSet) -> RuleSet:
         return found
 
 
-def _base(root: Path | str | None) -> Path | None:
-    return Path(root) if root is not None else None
+def _base(root: Path | str | None) -> Path:
+    if root is not None:
+        return Path(root)
+    env = os.environ.get("SPS_RULES_PATH")  # rules_root() reads it too; the packaged folder is looked up once
+    found = _root_cache.get(env)
+    if found is None:
+        found = _root_cache[env] = rules_root()
+    return found
+
+
+def _stamp(paths: list[str]) -> Stamp | None:
+    out = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        out.append((path, st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def cached_versions(ruleset_id: str, root: Path | str | None = None) -> list[LoadedRuleSet]:
+    """``loader.versions``, kept while the rule set's folder, files and baselines are unchanged."""
+    base = _base(root)
+    key = (os.environ.get("SPS_RULES_PATH") if root is None else None, str(base), ruleset_id)
+    hit = _versions.get(key)
+    if hit is not None and _stamp([path for path, _, _ in hit[0]]) == hit[0]:
+        return hit[1]
+    folder = str(base / ruleset_id)
+    before = _stamp([folder])  # taken first: a change during loading is seen on the next call
+    found = versions(ruleset_id, base)
+    files = [folder]
+    for loaded in found:
+        item: LoadedRuleSet | None = loaded
+        while item is not None:
+            files.append(str(item.path))
+            item = item.base
+    stamp = _stamp(files)
+    if before is not None and stamp is not None and stamp[0] == before[0]:
+        with _lock:
+            _versions[key] = (stamp, found)
+    return found
 
 
 @guarded("load_ruleset")
@@ -49,15 +100,16 @@ def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str 
     >>> sps_rules.load_ruleset("gentofte", date(2016, 5, 10)).version
     '2014-06'
     """
-    base = _base(root)
+    found = cached_versions(municipality, root)
     if on is None:
-        released = [v for v in versions(municipality, base) if v.header.released]
+        released = [v for v in found if v.header.released]
         if not released:
             raise RuleSetNotFound(f"rule set {municipality!r} has only drafts; release one first (sps-rules release)")
-        loaded = released[-1]
-    else:
-        loaded = select(municipality, on, base)
-    return ruleset_for(loaded)
+        return ruleset_for(released[-1])
+    for item, end in ends(found):
+        if item.header.valid_from <= on and (end is None or on <= end):
+            return ruleset_for(item)
+    return ruleset_for(select(municipality, on, _base(root)))  # raises RuleSetNotFound, naming the versions
 
 
 @guarded("load_ruleset_file")
@@ -85,7 +137,7 @@ def load_ruleset_version(ruleset_id: str, version: str, *, root: Path | str | No
     >>> sps_rules.load_ruleset_version("roskilde", "2020-01").id
     'roskilde'
     """
-    for loaded in versions(ruleset_id, _base(root)):
+    for loaded in cached_versions(ruleset_id, root):
         if loaded.version == version:
             return ruleset_for(loaded)
     raise RuleSetNotFound(f"rule set {ruleset_id!r} has no version {version!r}")
@@ -106,7 +158,8 @@ def list_rulesets(root: Path | str | None = None) -> list[RuleSet]:
 
 
 @guarded("evaluate")
-def evaluate(municipality: str, facts: FactsInput, *, root: Path | str | None = None) -> Decision:
+def evaluate(municipality: str, facts: FactsInput, *, root: Path | str | None = None,
+             engine: Engine = "compiled") -> Decision:
     """The decision for one citizen under the version that applies on their assessment date.
 
     Takes a rule-set id and ``facts``: a ``CitizenFacts``, a mapping, JSON text
@@ -120,4 +173,4 @@ def evaluate(municipality: str, facts: FactsInput, *, root: Path | str | None = 
     'eligible'
     """
     citizen = coerce_facts(facts)
-    return load_ruleset(municipality, citizen.assessment_date, root=root).evaluate(citizen)
+    return load_ruleset(municipality, citizen.assessment_date, root=root).evaluate(citizen, engine=engine)

@@ -21,7 +21,9 @@ from ..model.io import read_bounded
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
-MAX_NODES = 50_000
+#: The most values (scalars, lists, mappings) one file may hold: room for checks.MAX_RULES rules of
+#: about 20 values each, far below what 1 MB of flow items ("[1,1,...]", 500,000 values) would be.
+MAX_NODES = 200_000
 
 Location = tuple[int, int]
 LineMap = dict[tuple[Any, ...], Location]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
 from dateutil.relativedelta import relativedelta
 
 
@@ -24,6 +23,8 @@ def add_period(anchor: date, *, years: int = 0, months: int = 0, weeks: int = 0,
 @lru_cache(maxsize=512)
 def danish_holidays(year: int) -> dict[date, str]:
     """The official Danish public holidays (helligdage) of a year, with their Danish names."""
+    import holidays  # imported on first use: it takes longer to import than the rest of a decision
+
     return dict(holidays.country_holidays("DK", years=year, language="da"))
 
 

@@ -234,7 +234,15 @@ class Decision(BaseModel):
         return decision
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """Deterministic JSON: same facts and rule-set version give the same bytes."""
+        """Deterministic JSON: same facts and rule-set version give the same bytes.
+
+        Compact JSON (``indent=None``, one decision per line in batch output) is joined from
+        cached fragments of the parts decisions share; it equals ``model_dump_json()``.
+        """
+        if indent is None:
+            from .fragments import compact_json
+
+            return compact_json(self)
         return self.model_dump_json(indent=indent)
 
     def to_dict(self) -> dict[str, Any]:

@@ -138,6 +138,10 @@ class UnknownFormat(SpsRulesError, ValueError):
     """An output format was asked for that the function does not write."""
 
 
+class EngineUnavailable(SpsRulesError, ValueError):
+    """The engine asked for cannot run this rule set (durable-rules and a very large one), or is unknown."""
+
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 #: What may escape library code on hostile input besides an SpsRulesError; turned into one at the API.

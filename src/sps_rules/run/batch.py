@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Protocol, cast
+from typing import IO, TYPE_CHECKING, Protocol, cast
 
 from .cluster import Pin, check_pins, pins
 from .executors import executor, ordered
+
+if TYPE_CHECKING:
+    from ..engine.evaluator import Engine
 
 CHUNK = 250
 #: The longest input line, in bytes; a longer one is reported as bad without being read whole.
@@ -40,7 +43,7 @@ class BatchSummary:
     stopped_at: BadLine | None = None
 
 
-def _evaluate_chunk(args: tuple[str, list[tuple[int, str | None]]]) -> list[tuple[int, str | None, str | None]]:
+def _evaluate_chunk(args: tuple[str, list[tuple[int, str | None]], Engine]) -> list[tuple[int, str | None, str | None]]:
     """In a worker: (line number, output JSON or None, error or None) for each line.
 
     A line's text is None when it was too long or not UTF-8 (the reader says which in a marker).
@@ -48,11 +51,11 @@ def _evaluate_chunk(args: tuple[str, list[tuple[int, str | None]]]) -> list[tupl
     from ..engine.registry import evaluate
     from ..model.errors import SpsRulesError
 
-    municipality, lines = args
+    municipality, lines, engine = args
     out: list[tuple[int, str | None, str | None]] = []
     for number, text in lines:
         try:
-            decision = evaluate(municipality, line_facts(text))
+            decision = evaluate(municipality, line_facts(text), engine=engine)
             out.append((number, f'{{"line":{number},"decision":{decision.to_json(indent=None)}}}', None))
         except SpsRulesError as exc:
             message = str(exc)
@@ -137,7 +140,8 @@ class TextSink(Protocol):
 
 def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: TextSink, *,
         workers: int | None = None, fail_fast: bool = False, on_bad: Callable[[BadLine], None] | None = None,
-        on_progress: Callable[[int], None] | None = None, dask: str | None = None) -> BatchSummary:
+        on_progress: Callable[[int], None] | None = None, dask: str | None = None,
+        engine: Engine = "compiled") -> BatchSummary:
     """Evaluate every line of ``source`` and write the decisions to ``sink``, in order.
 
     ``source`` is best a binary file (lines are then checked to be UTF-8, and a line longer than
@@ -150,7 +154,7 @@ def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: Te
 
     load_ruleset(municipality)  # fail early, in this process, if the rule set is unknown or invalid
     pinned = pins(municipality) if dask is not None else ()
-    tasks = ((municipality, pinned, chunk) for chunk in numbered_chunks(source))
+    tasks = ((municipality, pinned, chunk, engine) for chunk in numbered_chunks(source))
     summary = BatchSummary()
     with executor(_evaluate_task, dask=dask, workers=workers) as (submit, inflight):
         for results in ordered(submit, tasks, inflight):
@@ -174,8 +178,9 @@ def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: Te
     return summary
 
 
-def _evaluate_task(task: tuple[str, tuple[Pin, ...], list[tuple[int, str | None]]]) -> list[tuple[int, str | None, str | None]]:
+def _evaluate_task(task: tuple[str, tuple[Pin, ...], list[tuple[int, str | None]], Engine],
+                   ) -> list[tuple[int, str | None, str | None]]:
     """In a worker: check that its rule files are the client's (Dask), then evaluate the chunk."""
-    municipality, pinned, lines = task
+    municipality, pinned, lines, engine = task
     check_pins(pinned)
-    return _evaluate_chunk((municipality, lines))
+    return _evaluate_chunk((municipality, lines, engine))
