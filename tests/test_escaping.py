@@ -235,3 +235,13 @@ def test_record_fields_reach_the_markdown_escaped(record: sps_rules.DecisionReco
     out = sps_rules.explain(edited, format="markdown")
     assert "](javascript:" not in out.replace("\\](javascript:", "")
     assert edited.criteria[0].reason.startswith("[x](javascript")
+
+
+def test_diff_html_shows_hostile_rule_texts_as_text(tmp_path: Path) -> None:
+    from sps_rules.authoring.diff import diff_html, diff_rulesets
+
+    hostile = "<img src=x onerror=alert(1)><script>alert(1)</script>"
+    changed = sps_rules.load_ruleset_file(_hostile_rule_file(tmp_path, hostile))
+    page = _page(diff_html(diff_rulesets(sps_rules.load_ruleset("roskilde"), changed, n=50)))
+    assert page.tags["img"] == 0 and page.tags["script"] == 0
+    assert "<img src=x onerror=alert(1)>" in page.plain()
