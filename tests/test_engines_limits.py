@@ -15,7 +15,8 @@ from sps_rules.engine.registry import ruleset_for
 from sps_rules.model.errors import EngineUnavailable
 from sps_rules.run.synthetic import write_synthetic
 
-EXAMPLE = {"assessment_date": "2026-03-02", "birth_date": "1980-05-01", "function_levels": {"mental_functions": 3}}
+EXAMPLE = {"assessment_date": "2026-03-02", "birth_date": "1980-05-01", "function_levels": {"mental_functions": 3},
+           "support_need_level": 2}
 
 
 def _python(code: str, timeout: int) -> subprocess.CompletedProcess[str]:
