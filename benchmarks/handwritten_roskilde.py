@@ -258,8 +258,14 @@ TRACE_CONTENT = {True: _run(("scope.content", "scope.places", "scope.extent", "s
                  False: _run(("scope.content", "scope.places", "scope.extent", "scope.rehabilitating"), False)}
 TRACE_FOLLOW_UP = {o: _run(("condition.provider", "condition.costs", "follow_up.3_months", "follow_up.6_months",
                             "follow_up.12_months"), o) for o in (True, False)}
+TRACE_HEAD = TRACE["individual_assessment"][True] + ","
+# complaint.deadline, complaint.reassessment, complaint.ankestyrelsen (known or not), needs/requests defaults
+TRACE_COMPLAINT_ANKE = {known: ",".join((TRACE_COMPLAINT, TRACE["complaint.ankestyrelsen"][known], TRACE_DEFAULTS))
+                        + "," for known in (True, False)}
+TRACE_ACTIVE = {o: _run(("condition.active_participation",), o) + "," for o in (True, False)}
+TRACE_HOME = {o: "," + _run(("condition.report_changes", "condition.home_workplace"), o) + "," for o in (True, False)}
 NEEDS_UNKNOWN = ",".join(TRACE[r][None] for r in _NEED_RULES)
-REQUESTS_UNKNOWN = [TRACE[r][None] for r in _REQUEST_RULES]
+REQUESTS_UNKNOWN = ",".join(TRACE[r][None] for r in _REQUEST_RULES)
 # (rule, the request code it names); None for the assessment of the hospital-stay exception
 REQUEST_RULE_CODES = tuple((r, _R[r]["request"]["code"] if _R[r]["kind"] == "request" else None)
                            for r in _REQUEST_RULES)
@@ -284,10 +290,13 @@ _THEME_SET = frozenset(THEMES)
 _NEED_SET, _REQUEST_SET = frozenset(NEED_CODES), frozenset(REQUEST_CODES)
 
 
+_GOOD_DAYS: set[str] = set()  # date texts already found valid (forgotten when large)
+
+
 def _day(facts: dict[str, Any], name: str) -> str | None:
     value = facts.get(name)
-    if value is None:
-        return None
+    if value is None or (type(value) is str and value in _GOOD_DAYS):
+        return value
     if type(value) is not str or not _DAY.fullmatch(value):
         raise ValueError(f"{name}: expected a date written YYYY-MM-DD")
     try:
@@ -296,6 +305,9 @@ def _day(facts: dict[str, Any], name: str) -> str | None:
         raise ValueError(f"{name}: not a calendar date") from None
     if not "1900-01-01" <= value <= "2200-12-31":
         raise ValueError(f"{name}: outside 1900-01-01..2200-12-31")
+    if len(_GOOD_DAYS) >= 100_000:
+        _GOOD_DAYS.clear()
+    _GOOD_DAYS.add(value)
     return value
 
 
@@ -316,7 +328,13 @@ def _flag(value: Any, name: str) -> bool | None:
 def _codes(value: Any, name: str, allowed: frozenset[str]) -> list[str] | None:
     if value is None:
         return None
-    if not isinstance(value, (list, tuple)) or not all(type(c) is str and c in allowed for c in value):
+    if type(value) is not list and type(value) is not tuple:
+        raise ValueError(f"{name}: expected a list of codes")
+    try:
+        known = allowed.issuperset(value)
+    except TypeError:  # an unhashable item
+        known = False
+    if not known or not all(type(c) is str for c in value):
         raise ValueError(f"{name}: expected a list of known codes")
     return sorted(set(value))
 
@@ -334,7 +352,7 @@ def _s(value: str | None) -> str:
 
 
 def _l(codes: list[str] | None) -> str:
-    return "null" if codes is None else "[" + ",".join(f'"{c}"' for c in codes) + "]"
+    return "null" if codes is None else '["' + '","'.join(codes) + '"]' if codes else "[]"
 
 
 # --- dates --------------------------------------------------------------------------------------
@@ -381,6 +399,41 @@ def _months_deadline(rule_id: str, start: str | None, months: int) -> str:
 
 # --- the decision -------------------------------------------------------------------------------
 
+# JSON of a flag or level value (both validated first: a level is never a bool here).
+_FLAG_TYPES = frozenset((bool, type(None)))
+_B: dict[bool | None, str] = {None: "null", True: "true", False: "false"}
+_N: dict[int | None, str] = {None: "null", 0: "0", 1: "1", 2: "2", 3: "3", 4: "4"}
+# Deadline fragments by anchor date, as sps_rules keeps them too; forgotten when full.
+_MEMO: dict[tuple[str, str | None], str] = {}
+_FOLLOW_UPS = (("follow_up.3_months", 3), ("follow_up.6_months", 6), ("follow_up.12_months", 12))
+_NEED_TRACE = tuple((code, TRACE[rule_id][True], TRACE[rule_id][False]) for code, rule_id in NEED_RULE_OF.items())
+_REQUEST_TRACE = tuple((code, TRACE[rule_id][True], TRACE[rule_id][False]) for rule_id, code in REQUEST_RULE_CODES)
+_HOSPITAL = TRACE["request.hospital_stay_exception"]
+_FUNCTION_FACTS = ("function_levels.physical_functions", "function_levels.mental_functions", "special_social_problems")
+
+
+def _deadlines(notified: str | None, complained: str | None, start: str | None, open_: bool) -> str:
+    """The complaint and reassessment deadlines, then (gate open) the three follow-ups."""
+    memo = _MEMO
+    if len(memo) >= 4096:
+        memo.clear()
+    complaint = memo.get(("complaint", notified))
+    if complaint is None:
+        complaint = memo[("complaint", notified)] = _weeks_deadline("complaint.deadline", notified, 4)
+    reassessment = memo.get(("reassessment", complained))
+    if reassessment is None:
+        reassessment = memo[("reassessment", complained)] = _weeks_deadline("complaint.reassessment", complained, 4)
+    if not open_:
+        return complaint + "," + reassessment
+    follow_up = memo.get(("follow_up", start))
+    if follow_up is None:
+        follow_up = memo[("follow_up", start)] = ",".join(_months_deadline(r, start, m) for r, m in _FOLLOW_UPS)
+    return complaint + "," + reassessment + "," + follow_up
+
+
+def _bad(name: str, what: str) -> ValueError:
+    return ValueError(f"{name}: expected {what}")
+
 
 def decide(facts: dict[str, Any]) -> str:
     """Roskilde 2020-01's decision for one citizen as compact JSON, byte-identical to sps_rules'.
@@ -409,18 +462,24 @@ def decide(facts: dict[str, Any]) -> str:
     last_used = _day(facts, "last_support_used_date")
     muni = g("resident_municipality")
     if muni is not None and (type(muni) is not str or not _SLUG.fullmatch(muni)):
-        raise ValueError("resident_municipality: expected a municipality slug")
+        raise _bad("resident_municipality", "a municipality slug")
     levels = g("function_levels")
     if levels is not None:
         if type(levels) is not dict or not _THEME_SET.issuperset(levels):
-            raise ValueError("function_levels: expected an object of known themes")
+            raise _bad("function_levels", "an object of known themes")
         for theme, value in levels.items():
-            _level(value, "function_levels." + theme)
+            if value not in _N or type(value) is bool:
+                raise _bad("function_levels." + theme, "a whole number 0..4")
         phys, mental = levels.get("physical_functions"), levels.get("mental_functions")
     else:
         phys = mental = None
-    need_level = _level(g("support_need_level"), "support_need_level")
-    ssp, active, wants, group, less, safe = (_flag(g(name), name) for name in _FLAGS)
+    need_level = g("support_need_level")
+    if need_level not in _N or type(need_level) is bool:
+        raise _bad("support_need_level", "a whole number 0..4")
+    ssp, active, wants = g("special_social_problems"), g("can_participate_actively"), g("wants_to_participate")
+    group, less, safe = g("can_participate_in_group"), g("need_met_by_less_intrusive_offer"), g("home_is_safe_workplace")
+    if not _FLAG_TYPES.issuperset((type(ssp), type(active), type(wants), type(group), type(less), type(safe))):
+        raise _bad(next(n for n in _FLAGS if type(g(n)) not in _FLAG_TYPES), "true or false")
     needs = _codes(g("needs"), "needs", _NEED_SET)
     requests = _codes(g("requests"), "requests", _REQUEST_SET)
     if born is not None and born > on:
@@ -448,22 +507,19 @@ def decide(facts: dict[str, Any]) -> str:
         eligibility = "eligible"
     open_ = eligibility != "not_eligible"
 
-    out = ['{"eligibility":"', eligibility, ASSESSMENT_DATE, on, AFTER_DATE]
-    missing: list[str] = []
     results = []
+    missing: list[str] = []
     for rule_id, state in zip(("target.age", "target.function", "target.need", "target.residence",
                                 "target.less_intrusive", "target.support_need"), criteria):
         if state is True:
             results.append(MET[rule_id])
         elif state is False:
             results.append(NOT_MET[rule_id])
-        else:
+        else:  # the reason names the facts whose absence leaves the criterion unknown
             if rule_id == "target.age":
                 lacking = ["birth_date"]
             elif rule_id == "target.function":
-                lacking = [name for name, value in (("function_levels.physical_functions", phys),
-                                                     ("function_levels.mental_functions", mental),
-                                                     ("special_social_problems", ssp)) if value is None]
+                lacking = [name for name, value in zip(_FUNCTION_FACTS, (phys, mental, ssp)) if value is None]
             elif rule_id == "target.residence":
                 lacking = ["resident_municipality"]
             elif rule_id == "target.less_intrusive":
@@ -472,31 +528,17 @@ def decide(facts: dict[str, Any]) -> str:
                 lacking = ["support_need_level"]
             results.append(UNKNOWN_HEAD[rule_id] + ", ".join(lacking) + UNKNOWN_TAIL[rule_id])
             missing += [name for name in lacking if name not in missing]
-    out += [",".join(results), '],"missing_facts":', _l(missing) if missing else "[]", ',"needs":[']
-    out.append(",".join([NEED[c] for c in needs]) if needs else "")
-    out.append('],"requests":[')
-    out.append(",".join([REQUEST[c] for c in requests]) if requests else "")
-    out.append('],"support_forms":[')
-    if open_:
-        out.append(FORMS)
-    out.append('],"exclusions":[')
-    excluded = [c for c in requests if c in EXCLUSION] if requests else []
-    out.append(",".join([EXCLUSION[c] for c in excluded]))
-    out.append('],"referrals":[')
+
+    # --- the outcome parts ---
+    excluded = [c for c in requests if c in EXCLUSION] if requests else ()
     referrals = []
     if complained is not None:
         referrals.append(PART["complaint.ankestyrelsen"])
     if less is True:
         referrals.append(PART["referral.open_offers"])
-    referrals += [EXCLUSION_REFERRAL[c] for c in excluded if c in EXCLUSION_REFERRAL]
-    out.append(",".join(referrals))
-    out.append('],"conditions":[')
-    if open_:
-        out.append(CONDITIONS_HEAD)
-        if target_group is True:
-            out.append("," + PART["handleplan.offer"])
-        out.append("," + CONDITIONS_TAIL)
-    out.append('],"assessments":[')
+    for code in excluded:
+        if code in EXCLUSION_REFERRAL:
+            referrals.append(EXCLUSION_REFERRAL[code])
     group_no = None if group is None else not group
     hospital = None if requests is None else ("hospital_stay_support" in requests or "transport" in requests)
     if active is False or wants is False:
@@ -518,53 +560,74 @@ def decide(facts: dict[str, Any]) -> str:
         assessments.append(PART["assessment.not_active"])
     if open_ and home_no:
         assessments.append(PART["assessment.home_not_safe"])
-    out.append(",".join(assessments))
-    out.append('],"deadlines":[')
-    out.append(_weeks_deadline("complaint.deadline", notified, 4))
-    out.append("," + _weeks_deadline("complaint.reassessment", complained, 4))
     if open_:
-        for rule_id, months in (("follow_up.3_months", 3), ("follow_up.6_months", 6), ("follow_up.12_months", 12)):
-            out.append("," + _months_deadline(rule_id, start, months))
+        conditions = (CONDITIONS_HEAD + "," + PART["handleplan.offer"] + "," + CONDITIONS_TAIL if target_group
+                      else CONDITIONS_HEAD + "," + CONDITIONS_TAIL)
+    else:
+        conditions = ""
 
     # --- the facts as validated (lists sorted and deduplicated), and the age ---
     if levels is None:
         levels_json = "null"
     else:
-        levels_json = "{" + ",".join(f'"{t}":{_n(levels.get(t))}' for t in THEMES) + "}"
-    out += ['],"facts":{"assessment_date":"', on, '","birth_date":', _s(born), ',"resident_municipality":',
-            _s(muni), ',"function_levels":', levels_json, ',"support_need_level":', _n(need_level),
-            ',"special_social_problems":', _b(ssp), ',"can_participate_actively":', _b(active),
-            ',"wants_to_participate":', _b(wants), ',"can_participate_in_group":', _b(group),
-            ',"need_met_by_less_intrusive_offer":', _b(less), ',"needs":', _l(needs), ',"requests":', _l(requests),
-            ',"support_start_date":', _s(start), ',"last_support_used_date":', _s(last_used),
-            ',"decision_notified_date":', _s(notified), ',"complaint_received_date":', _s(complained),
-            ',"home_is_safe_workplace":', _b(safe), '},"derived_facts":{"age":', _n(age), '},"trace":[']
+        lv = levels.get
+        levels_json = (f'{{"physical_functions":{_N[phys]},"mental_functions":{_N[mental]},'
+                       f'"self_care":{_N[lv("self_care")]},"practical_tasks":{_N[lv("practical_tasks")]},'
+                       f'"mobility":{_N[lv("mobility")]},"communication":{_N[lv("communication")]},'
+                       f'"relations":{_N[lv("relations")]},"community_life":{_N[lv("community_life")]},'
+                       f'"health_conditions":{_N[lv("health_conditions")]},'
+                       f'"social_conditions":{_N[lv("social_conditions")]}}}')
+    facts_json = (
+        f'{{"assessment_date":"{on}","birth_date":{"null" if born is None else chr(34) + born + chr(34)},'
+        f'"resident_municipality":{"null" if muni is None else chr(34) + muni + chr(34)},'
+        f'"function_levels":{levels_json},"support_need_level":{_N[need_level]},'
+        f'"special_social_problems":{_B[ssp]},"can_participate_actively":{_B[active]},'
+        f'"wants_to_participate":{_B[wants]},"can_participate_in_group":{_B[group]},'
+        f'"need_met_by_less_intrusive_offer":{_B[less]},"needs":{_l(needs)},"requests":{_l(requests)},'
+        f'"support_start_date":{"null" if start is None else chr(34) + start + chr(34)},'
+        f'"last_support_used_date":{"null" if last_used is None else chr(34) + last_used + chr(34)},'
+        f'"decision_notified_date":{"null" if notified is None else chr(34) + notified + chr(34)},'
+        f'"complaint_received_date":{"null" if complained is None else chr(34) + complained + chr(34)},'
+        f'"home_is_safe_workplace":{_B[safe]}}}')
 
     # --- the trace: every rule in order, its result, whether it fired, a note when the gate is closed ---
-    def gated(rule_id: str, state: bool | None) -> str:
-        return TRACE[rule_id][state] if open_ or state is not True else CLOSED[rule_id]
-
-    out += [TRACE["individual_assessment"][True], ",", TRACE["target.age"][c_age], ",",
-            TRACE["target.function"][target_group], ",", TRACE["target.need"][c_need], ",", TRACE_SCOPE[open_], ",",
-            gated("handleplan.offer", target_group), ",", TRACE_COMPLAINT, ",",
-            TRACE["complaint.ankestyrelsen"][complained is not None], ",", TRACE_DEFAULTS, ",",
-            TRACE["target.residence"][c_residence], ",", TRACE["target.less_intrusive"][c_less], ",",
-            TRACE["target.support_need"][c_support], ",", TRACE["referral.open_offers"][less], ",",
-            TRACE_FORMS[open_], ",", gated("form.group_not_possible", group_no), ",", TRACE_CONTENT[open_], ","]
     if needs is None:
-        out.append(NEEDS_UNKNOWN)
+        need_trace = NEEDS_UNKNOWN
     else:
-        out.append(",".join([TRACE[rule_id][code in needs] for code, rule_id in NEED_RULE_OF.items()]))
-    out.append(",")
+        need_trace = ",".join([on_ if code in needs else off for code, on_, off in _NEED_TRACE])
     if requests is None:
-        out.append(",".join(REQUESTS_UNKNOWN))
+        request_trace = REQUESTS_UNKNOWN
     else:
-        out.append(",".join([TRACE[rule_id][hospital if code is None else code in requests]
-                             for rule_id, code in REQUEST_RULE_CODES]))
-    out += [",", gated("condition.active_participation", True), ",", gated("assessment.not_active", not_active), ",",
-            gated("condition.report_changes", True), ",", gated("condition.home_workplace", True), ",",
-            gated("assessment.home_not_safe", home_no), ",", TRACE_FOLLOW_UP[open_], "]}"]
-    return "".join(out)
+        request_trace = ",".join([(on_ if code in requests else off) if code is not None else _HOSPITAL[hospital]
+                                  for code, on_, off in _REQUEST_TRACE])
+    if open_:
+        offer, group_entry = TRACE["handleplan.offer"][target_group], TRACE["form.group_not_possible"][group_no]
+        active_entry, home_entry = TRACE["assessment.not_active"][not_active], TRACE["assessment.home_not_safe"][home_no]
+    else:
+        offer = CLOSED["handleplan.offer"] if target_group else TRACE["handleplan.offer"][target_group]
+        group_entry = CLOSED["form.group_not_possible"] if group_no else TRACE["form.group_not_possible"][group_no]
+        active_entry = CLOSED["assessment.not_active"] if not_active else TRACE["assessment.not_active"][not_active]
+        home_entry = CLOSED["assessment.home_not_safe"] if home_no else TRACE["assessment.home_not_safe"][home_no]
+
+    return "".join([
+        '{"eligibility":"', eligibility, ASSESSMENT_DATE, on, AFTER_DATE, ",".join(results),
+        '],"missing_facts":', _l(missing) if missing else "[]",
+        ',"needs":[', ",".join([NEED[c] for c in needs]) if needs else "",
+        '],"requests":[', ",".join([REQUEST[c] for c in requests]) if requests else "",
+        '],"support_forms":[', FORMS if open_ else "",
+        '],"exclusions":[', ",".join([EXCLUSION[c] for c in excluded]),
+        '],"referrals":[', ",".join(referrals),
+        '],"conditions":[', conditions,
+        '],"assessments":[', ",".join(assessments),
+        '],"deadlines":[', _deadlines(notified, complained, start, open_),
+        '],"facts":', facts_json, ',"derived_facts":{"age":', "null" if age is None else str(age), '},"trace":[',
+        TRACE_HEAD, TRACE["target.age"][c_age], ",", TRACE["target.function"][target_group], ",",
+        TRACE["target.need"][c_need], ",", TRACE_SCOPE[open_], ",", offer, ",", TRACE_COMPLAINT_ANKE[complained is not None],
+        TRACE["target.residence"][c_residence], ",", TRACE["target.less_intrusive"][c_less], ",",
+        TRACE["target.support_need"][c_support], ",", TRACE["referral.open_offers"][less], ",",
+        TRACE_FORMS[open_], ",", group_entry, ",", TRACE_CONTENT[open_], ",", need_trace, ",", request_trace, ",",
+        TRACE_ACTIVE[open_], active_entry, TRACE_HOME[open_], home_entry, ",", TRACE_FOLLOW_UP[open_], "]}",
+    ])
 
 
 # --- the check and the timing -------------------------------------------------------------------
