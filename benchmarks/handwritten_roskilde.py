@@ -217,7 +217,7 @@ for _code in REQUEST_CODES:
 # Deadlines: the fixed head (kind and anchor) and tail (reason and citation) of each.
 _DEADLINE_IDS = ("complaint.deadline", "complaint.reassessment", "follow_up.3_months", "follow_up.6_months",
                  "follow_up.12_months")
-DEADLINE_HEAD = {rid: '{"kind":"%s",' % _R[rid]["deadline"]["kind"] for rid in _DEADLINE_IDS}
+DEADLINE_HEAD = {rid: '{"kind":"' + _R[rid]["deadline"]["kind"] + '",' for rid in _DEADLINE_IDS}
 DEADLINE_TAIL = {rid: f',"reason":{_j(_R[rid]["text"])},"source":{SRC[rid]}}}' for rid in _DEADLINE_IDS}
 DEADLINE_MISSING = {
     rid: (DEADLINE_HEAD[rid] + f'"due":null,"earliest":null,"anchor":"{_R[rid]["deadline"]["anchor"]}",'
@@ -510,7 +510,7 @@ def decide(facts: dict[str, Any]) -> str:
     results = []
     missing: list[str] = []
     for rule_id, state in zip(("target.age", "target.function", "target.need", "target.residence",
-                                "target.less_intrusive", "target.support_need"), criteria):
+                                "target.less_intrusive", "target.support_need"), criteria, strict=True):
         if state is True:
             results.append(MET[rule_id])
         elif state is False:
@@ -519,7 +519,7 @@ def decide(facts: dict[str, Any]) -> str:
             if rule_id == "target.age":
                 lacking = ["birth_date"]
             elif rule_id == "target.function":
-                lacking = [name for name, value in zip(_FUNCTION_FACTS, (phys, mental, ssp)) if value is None]
+                lacking = [name for name, value in zip(_FUNCTION_FACTS, (phys, mental, ssp), strict=True) if value is None]
             elif rule_id == "target.residence":
                 lacking = ["resident_municipality"]
             elif rule_id == "target.less_intrusive":
