@@ -103,7 +103,7 @@ def _engine_version() -> str:
 
 
 _R, _NATIONAL, _ROSKILDE, _SHA = _rules()
-SRC = {rule_id: rule["src"] for rule_id, rule in _R.items()}
+SRC: dict[str, str] = {rule_id: rule["src"] for rule_id, rule in _R.items()}
 
 # What each rule's condition reads, in the trace's words (age is read from birth_date).
 READS: dict[str, tuple[str, ...]] = {
@@ -219,7 +219,7 @@ _DEADLINE_IDS = ("complaint.deadline", "complaint.reassessment", "follow_up.3_mo
                  "follow_up.12_months")
 DEADLINE_HEAD = {rid: '{"kind":"' + _R[rid]["deadline"]["kind"] + '",' for rid in _DEADLINE_IDS}
 DEADLINE_TAIL = {rid: f',"reason":{_j(_R[rid]["text"])},"source":{SRC[rid]}}}' for rid in _DEADLINE_IDS}
-DEADLINE_MISSING = {
+DEADLINE_MISSING: dict[str, str] = {
     rid: (DEADLINE_HEAD[rid] + f'"due":null,"earliest":null,"anchor":"{_R[rid]["deadline"]["anchor"]}",'
           f'"anchor_date":null,"status":"missing_anchor","counting":"Kan ikke beregnes: '
           f'{_R[rid]["deadline"]["anchor"]} er ikke oplyst. Datoen gættes ikke."' + DEADLINE_TAIL[rid])
@@ -288,6 +288,10 @@ _FIELDS = frozenset(("assessment_date", "resident_municipality", "function_level
                      "requests", *_FLAGS, *_DATES))
 _THEME_SET = frozenset(THEMES)
 _NEED_SET, _REQUEST_SET = frozenset(NEED_CODES), frozenset(REQUEST_CODES)
+_FLAG_TYPES = frozenset((bool, type(None)))
+# JSON of a flag or level value (both validated first: a level is never a bool here).
+_B: dict[bool | None, str] = {None: "null", True: "true", False: "false"}
+_N: dict[int | None, str] = {None: "null", 0: "0", 1: "1", 2: "2", 3: "3", 4: "4"}
 
 
 _GOOD_DAYS: set[str] = set()  # date texts already found valid (forgotten when large)
@@ -311,20 +315,6 @@ def _day(facts: dict[str, Any], name: str) -> str | None:
     return value
 
 
-def _level(value: Any, name: str) -> int | None:
-    if value is None:
-        return None
-    if type(value) is not int or not 0 <= value <= 4:
-        raise ValueError(f"{name}: expected a whole number 0..4")
-    return value
-
-
-def _flag(value: Any, name: str) -> bool | None:
-    if value is None or type(value) is bool:
-        return value
-    raise ValueError(f"{name}: expected true or false")
-
-
 def _codes(value: Any, name: str, allowed: frozenset[str]) -> list[str] | None:
     if value is None:
         return None
@@ -337,18 +327,6 @@ def _codes(value: Any, name: str, allowed: frozenset[str]) -> list[str] | None:
     if not known or not all(type(c) is str for c in value):
         raise ValueError(f"{name}: expected a list of known codes")
     return sorted(set(value))
-
-
-def _b(value: bool | None) -> str:
-    return "null" if value is None else "true" if value else "false"
-
-
-def _n(value: int | None) -> str:
-    return "null" if value is None else str(value)
-
-
-def _s(value: str | None) -> str:
-    return "null" if value is None else f'"{value}"'
 
 
 def _l(codes: list[str] | None) -> str:
@@ -399,10 +377,6 @@ def _months_deadline(rule_id: str, start: str | None, months: int) -> str:
 
 # --- the decision -------------------------------------------------------------------------------
 
-# JSON of a flag or level value (both validated first: a level is never a bool here).
-_FLAG_TYPES = frozenset((bool, type(None)))
-_B: dict[bool | None, str] = {None: "null", True: "true", False: "false"}
-_N: dict[int | None, str] = {None: "null", 0: "0", 1: "1", 2: "2", 3: "3", 4: "4"}
 # Deadline fragments by anchor date, as sps_rules keeps them too; forgotten when full.
 _MEMO: dict[tuple[str, str | None], str] = {}
 _FOLLOW_UPS = (("follow_up.3_months", 3), ("follow_up.6_months", 6), ("follow_up.12_months", 12))
@@ -468,13 +442,13 @@ def decide(facts: dict[str, Any]) -> str:
         if type(levels) is not dict or not _THEME_SET.issuperset(levels):
             raise _bad("function_levels", "an object of known themes")
         for theme, value in levels.items():
-            if value not in _N or type(value) is bool:
+            if value is not None and (type(value) is not int or not 0 <= value <= 4):
                 raise _bad("function_levels." + theme, "a whole number 0..4")
         phys, mental = levels.get("physical_functions"), levels.get("mental_functions")
     else:
         phys = mental = None
     need_level = g("support_need_level")
-    if need_level not in _N or type(need_level) is bool:
+    if need_level is not None and (type(need_level) is not int or not 0 <= need_level <= 4):
         raise _bad("support_need_level", "a whole number 0..4")
     ssp, active, wants = g("special_social_problems"), g("can_participate_actively"), g("wants_to_participate")
     group, less, safe = g("can_participate_in_group"), g("need_met_by_less_intrusive_offer"), g("home_is_safe_workplace")
@@ -611,7 +585,7 @@ def decide(facts: dict[str, Any]) -> str:
 
     return "".join([
         '{"eligibility":"', eligibility, ASSESSMENT_DATE, on, AFTER_DATE, ",".join(results),
-        '],"missing_facts":', _l(missing) if missing else "[]",
+        '],"missing_facts":', _l(missing),
         ',"needs":[', ",".join([NEED[c] for c in needs]) if needs else "",
         '],"requests":[', ",".join([REQUEST[c] for c in requests]) if requests else "",
         '],"support_forms":[', FORMS if open_ else "",

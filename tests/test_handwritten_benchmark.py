@@ -85,6 +85,8 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"assessment_date": "2020-01-01", "birth_date": "1899-12-31"}, "birth_date"),
     ({"assessment_date": "2020-01-01", "support_need_level": True}, "support_need_level"),
     ({"assessment_date": "2020-01-01", "support_need_level": 5}, "support_need_level"),
+    ({"assessment_date": "2020-01-01", "support_need_level": 2.0}, "support_need_level"),
+    ({"assessment_date": "2020-01-01", "function_levels": {"mental_functions": [3]}}, "function_levels.mental_functions"),
     ({"assessment_date": "2020-01-01", "function_levels": {"mental_functions": "3"}}, "function_levels.mental_functions"),
     ({"assessment_date": "2020-01-01", "function_levels": {"moods": 3}}, "function_levels"),
     ({"assessment_date": "2020-01-01", "special_social_problems": 1}, "special_social_problems"),
