@@ -289,6 +289,7 @@ _FIELDS = frozenset(("assessment_date", "resident_municipality", "function_level
 _THEME_SET = frozenset(THEMES)
 _NEED_SET, _REQUEST_SET = frozenset(NEED_CODES), frozenset(REQUEST_CODES)
 _FLAG_TYPES = frozenset((bool, type(None)))
+_LEVEL_TYPES, _LEVELS = frozenset((int, type(None))), frozenset((None, 0, 1, 2, 3, 4))  # both: 1.0 == True == 1
 # JSON of a flag or level value (both validated first: a level is never a bool here).
 _B: dict[bool | None, str] = {None: "null", True: "true", False: "false"}
 _N: dict[int | None, str] = {None: "null", 0: "0", 1: "1", 2: "2", 3: "3", 4: "4"}
@@ -316,17 +317,17 @@ def _day(facts: dict[str, Any], name: str) -> str | None:
 
 
 def _codes(value: Any, name: str, allowed: frozenset[str]) -> list[str] | None:
+    """A list of known codes, sorted and without repeats."""
     if value is None:
         return None
     if type(value) is not list and type(value) is not tuple:
         raise ValueError(f"{name}: expected a list of codes")
     try:
-        known = allowed.issuperset(value)
+        if allowed.issuperset(value):  # only text equals a code
+            return sorted(set(value))
     except TypeError:  # an unhashable item
-        known = False
-    if not known or not all(type(c) is str for c in value):
-        raise ValueError(f"{name}: expected a list of known codes")
-    return sorted(set(value))
+        pass
+    raise ValueError(f"{name}: expected a list of known codes")
 
 
 def _l(codes: list[str] | None) -> str:
@@ -441,9 +442,10 @@ def decide(facts: dict[str, Any]) -> str:
     if levels is not None:
         if type(levels) is not dict or not _THEME_SET.issuperset(levels):
             raise _bad("function_levels", "an object of known themes")
-        for theme, value in levels.items():
-            if value is not None and (type(value) is not int or not 0 <= value <= 4):
-                raise _bad("function_levels." + theme, "a whole number 0..4")
+        values = levels.values()
+        if not (_LEVEL_TYPES.issuperset(map(type, values)) and _LEVELS.issuperset(values)):
+            raise _bad(next("function_levels." + t for t, v in levels.items()
+                            if type(v) not in _LEVEL_TYPES or v not in _LEVELS), "a whole number 0..4")
         phys, mental = levels.get("physical_functions"), levels.get("mental_functions")
     else:
         phys = mental = None
@@ -551,17 +553,18 @@ def decide(facts: dict[str, Any]) -> str:
                        f'"relations":{_N[lv("relations")]},"community_life":{_N[lv("community_life")]},'
                        f'"health_conditions":{_N[lv("health_conditions")]},'
                        f'"social_conditions":{_N[lv("social_conditions")]}}}')
+    q = '"'
     facts_json = (
-        f'{{"assessment_date":"{on}","birth_date":{"null" if born is None else chr(34) + born + chr(34)},'
-        f'"resident_municipality":{"null" if muni is None else chr(34) + muni + chr(34)},'
+        f'{{"assessment_date":"{on}","birth_date":{"null" if born is None else q + born + q},'
+        f'"resident_municipality":{"null" if muni is None else q + muni + q},'
         f'"function_levels":{levels_json},"support_need_level":{_N[need_level]},'
         f'"special_social_problems":{_B[ssp]},"can_participate_actively":{_B[active]},'
         f'"wants_to_participate":{_B[wants]},"can_participate_in_group":{_B[group]},'
         f'"need_met_by_less_intrusive_offer":{_B[less]},"needs":{_l(needs)},"requests":{_l(requests)},'
-        f'"support_start_date":{"null" if start is None else chr(34) + start + chr(34)},'
-        f'"last_support_used_date":{"null" if last_used is None else chr(34) + last_used + chr(34)},'
-        f'"decision_notified_date":{"null" if notified is None else chr(34) + notified + chr(34)},'
-        f'"complaint_received_date":{"null" if complained is None else chr(34) + complained + chr(34)},'
+        f'"support_start_date":{"null" if start is None else q + start + q},'
+        f'"last_support_used_date":{"null" if last_used is None else q + last_used + q},'
+        f'"decision_notified_date":{"null" if notified is None else q + notified + q},'
+        f'"complaint_received_date":{"null" if complained is None else q + complained + q},'
         f'"home_is_safe_workplace":{_B[safe]}}}')
 
     # --- the trace: every rule in order, its result, whether it fired, a note when the gate is closed ---
