@@ -16,6 +16,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sps_rules
 from sps_rules.model.population import citizens
@@ -72,6 +74,40 @@ EDGES: list[dict[str, Any]] = [
 
 @pytest.mark.parametrize("facts", EDGES)
 def test_byte_identical_on_edge_cases(facts: dict[str, Any]) -> None:
+    assert handwritten.decide(facts) == _engine(facts)
+
+
+def maybe(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | values
+
+
+days = st.dates(min_value=date(2019, 1, 1), max_value=date(2031, 12, 31))
+
+
+@st.composite
+def any_citizen(draw: st.DrawFn) -> dict[str, Any]:
+    """Facts with explicit nulls, unsorted and repeated codes, dates around holidays and month ends."""
+    assessment = draw(st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)))
+    facts: dict[str, Any] = {"assessment_date": assessment.isoformat()}
+    birth = draw(maybe(st.dates(min_value=date(1900, 1, 1), max_value=assessment)))
+    facts["birth_date"] = None if birth is None else birth.isoformat()
+    facts["resident_municipality"] = draw(maybe(st.sampled_from(["roskilde", "koege", "gentofte"])))
+    facts["function_levels"] = draw(maybe(st.dictionaries(st.sampled_from(handwritten.THEMES), maybe(st.integers(0, 4)))))
+    facts["support_need_level"] = draw(maybe(st.integers(0, 4)))
+    for flag in ("special_social_problems", "can_participate_actively", "wants_to_participate",
+                 "can_participate_in_group", "need_met_by_less_intrusive_offer", "home_is_safe_workplace"):
+        facts[flag] = draw(maybe(st.booleans()))
+    facts["needs"] = draw(maybe(st.lists(st.sampled_from(handwritten.NEED_CODES), max_size=6)))
+    facts["requests"] = draw(maybe(st.lists(st.sampled_from(handwritten.REQUEST_CODES), max_size=6)))
+    for name in ("support_start_date", "last_support_used_date", "decision_notified_date", "complaint_received_date"):
+        value = draw(maybe(days))
+        facts[name] = None if value is None else value.isoformat()
+    return {k: v for k, v in facts.items() if draw(st.booleans()) or v is not None or k == "assessment_date"}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_citizen())
+def test_byte_identical_for_any_citizen(facts: dict[str, Any]) -> None:
     assert handwritten.decide(facts) == _engine(facts)
 
 
