@@ -425,7 +425,7 @@ def decide(facts: dict[str, Any]) -> str:
     if type(facts) is not dict:
         raise ValueError("expected a dict of citizen facts")
     if not _FIELDS.issuperset(facts):
-        raise ValueError("unknown field: " + ", ".join(sorted(k for k in facts if k not in _FIELDS)[:3]))
+        raise ValueError("unknown field: " + ", ".join(sorted(str(k)[:40] for k in facts if k not in _FIELDS)[:3]))
     g = facts.get
     on = _day(facts, "assessment_date")
     if on is None:

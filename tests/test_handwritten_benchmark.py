@@ -111,10 +111,11 @@ def test_byte_identical_for_any_citizen(facts: dict[str, Any]) -> None:
     assert handwritten.decide(facts) == _engine(facts)
 
 
-BAD: list[tuple[dict[str, Any], str]] = [
+BAD: list[tuple[dict[Any, Any], str]] = [
     ({"birth_date": "1990-01-01"}, "assessment_date"),
     ({"assessment_date": "2019-12-31"}, "assessment_date"),
     ({"assessment_date": "2020-01-01", "colour": "blue"}, "unknown field"),
+    ({"assessment_date": "2020-01-01", 7: "blue", "colour": "blue"}, "unknown field: 7, colour"),
     ({"assessment_date": "2020-01-01", "birth_date": "2020-01-02"}, "birth_date"),
     ({"assessment_date": "2020-01-01", "birth_date": "1990-02-30"}, "birth_date"),
     ({"assessment_date": "2020-01-01", "birth_date": "1990-1-1"}, "birth_date"),
@@ -134,7 +135,7 @@ BAD: list[tuple[dict[str, Any], str]] = [
 
 
 @pytest.mark.parametrize(("facts", "field"), BAD)
-def test_bad_facts_are_refused_as_sps_rules_refuses_them(facts: dict[str, Any], field: str) -> None:
+def test_bad_facts_are_refused_as_sps_rules_refuses_them(facts: dict[Any, Any], field: str) -> None:
     with pytest.raises(ValueError, match=field):
         handwritten.decide(facts)
     with pytest.raises(sps_rules.SpsRulesError):
