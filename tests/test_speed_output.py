@@ -26,18 +26,21 @@ def test_compact_json_from_fragments_equals_pydantic(municipality: str) -> None:
     for facts in citizens(1500, seed=21, assessment_date=ruleset.valid_from, unknown_share=0.3):
         decision = ruleset.evaluate(facts, check_dates=False)
         assert decision.to_json(indent=None) == decision.model_dump_json()
+        assert decision.to_json_bytes() == decision.model_dump_json().encode("utf-8")
     assert decision.to_json() == decision.model_dump_json(indent=2)
 
 
 def test_the_fragment_cache_stays_bounded_and_correct_after_it_starts_again(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fragments, "LIMIT", 40)
-    fragments._texts.clear()
-    fragments._alive.clear()
+    for cache in (fragments._BYTES, fragments._TEXT):
+        cache.texts.clear()
+        cache.alive.clear()
     ruleset = sps_rules.load_ruleset("roskilde")
     for facts in citizens(200, seed=2, assessment_date=ruleset.valid_from):
         decision = ruleset.evaluate(facts, check_dates=False)
         assert decision.to_json(indent=None) == decision.model_dump_json()
-        assert len(fragments._alive) <= 40
+        assert decision.to_json_bytes() == decision.model_dump_json().encode("utf-8")
+        assert len(fragments._BYTES.alive) <= 40 and len(fragments._TEXT.alive) <= 40
 
 
 def _copy_rules(tmp_path: Path) -> Path:

@@ -251,7 +251,9 @@ class Decision(BaseModel):
         cached fragments of the parts decisions share; it equals ``model_dump_json()``.
         """
         if indent is None:
-            return self.to_json_bytes().decode("utf-8")
+            from .fragments import compact_text
+
+            return compact_text(self)
         return self.model_dump_json(indent=indent)
 
     def to_json_bytes(self) -> bytes:
