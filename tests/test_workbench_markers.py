@@ -3,7 +3,9 @@ reading of the workbench's request bodies, and rule files saved while the servic
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -126,7 +128,8 @@ def _validate_body(rules: Path) -> dict[str, object]:
     return {"ruleset": "roskilde", "filename": "roskilde-kladde.yaml", "text": released(rules)}
 
 
-BAD = {
+Spoil = Callable[[dict[str, object]], dict[str, object]]
+BAD: dict[str, tuple[Spoil, str]] = {
     # a value of the wrong JSON type (a personal value where text belongs must never come back)
     "wrong type": (lambda b: {**b, "ruleset": int(CPR)}, "ruleset"),
     "unknown key": (lambda b: {**b, "cpr": CPR}, "cpr"),
@@ -138,8 +141,6 @@ BAD = {
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 @pytest.mark.parametrize("kind", sorted(BAD))
 def test_a_bad_workbench_body_is_the_same_422_as_elsewhere(client: TestClient, rules: Path, endpoint: str, kind: str) -> None:
-    import json
-
     spoil, field = BAD[kind]
     status, problem, media = post_raw(client, f"/v1/workbench/{endpoint}", json.dumps(spoil(body_for(endpoint, rules))).encode())
     v_status, v_problem, _ = post_raw(client, "/v1/validate", json.dumps(spoil(_validate_body(rules))).encode())
