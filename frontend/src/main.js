@@ -408,6 +408,11 @@ let started = false;
 
 function useKey() {
   const key = $("api-key").value.trim();
+  if (!/^[\x21-\x7e]*$/.test(key)) {
+    $("api-key").setAttribute("aria-invalid", "true");
+    status("En API-nøgle består kun af bogstaverne a-z, A-Z, cifre og tegn uden mellemrum (ingen æ, ø, å). Kontrollér den indsatte nøgle.", true);
+    return;
+  }
   if (key) sessionStorage.setItem(KEY_STORE, key);
   else sessionStorage.removeItem(KEY_STORE);
   $("api-key").removeAttribute("aria-invalid");
