@@ -86,10 +86,8 @@ class Service:
         """
         try:
             return tuple(ruleset_for(v) for v in cached_versions(municipality, self.root))
-        except RuleFileError as exc:  # the server's rule files, not the request, are wrong
-            logger.error("rule set %s cannot be served: %s", municipality, str(exc).splitlines()[0])
-            raise ApiProblem(503, "ruleset-unavailable", f"rule set {municipality!r} cannot be served: its rule files "
-                             "are invalid (sps-rules validate shows why); the other rule sets are served") from None
+        except RuleFileError as exc:
+            raise _unavailable(municipality, exc) from None
 
     def warm(self) -> None:
         """Load and compile every rule set now (a broken one is logged, and answers 503 when asked for)."""
@@ -107,12 +105,14 @@ class Service:
         self.versions(municipality)
 
     def ruleset(self, municipality: str, version: str | None, on: date) -> RuleSet:
-        """The named version, or the released version that applies on ``on`` (drafts apply to no day);
+        """The named version, or the released version that applies on ``on`` (drafts apply to no day):
         the library's own lookup, so its errors name the versions there are."""
-        self.versions(municipality)  # 503 for a rule set whose files are broken
-        if version is not None:
-            return load_ruleset_version(municipality, version, root=self.root)
-        return load_ruleset(municipality, on, root=self.root)
+        try:
+            if version is not None:
+                return load_ruleset_version(municipality, version, root=self.root)
+            return load_ruleset(municipality, on, root=self.root)
+        except RuleFileError as exc:
+            raise _unavailable(municipality, exc) from None
 
     # --- decisions -------------------------------------------------------------------------
 
@@ -219,6 +219,13 @@ class Service:
         newer = load_ruleset_version(municipality, new, root=self.root)
         result: dict[str, Any] = orjson.loads(orjson.dumps(asdict(diff_rulesets(older, newer, n=n, seed=seed)), default=str))
         return result
+
+
+def _unavailable(municipality: str, exc: RuleFileError) -> ApiProblem:
+    """503 for a rule set whose files are invalid: the server's rule files, not the request, are wrong."""
+    logger.error("rule set %s cannot be served: %s", municipality, str(exc).splitlines()[0])
+    return ApiProblem(503, "ruleset-unavailable", f"rule set {municipality!r} cannot be served: its rule files "
+                      "are invalid (sps-rules validate shows why); the other rule sets are served")
 
 
 def stored_json(record: DecisionRecord) -> str:

@@ -1,9 +1,10 @@
 """The workbench's endpoints under ``/v1/workbench``: a draft rule file read beside its source, tried
 on a citizen, tested, compared with the released version, and saved. (Its problems come from
-``POST /v1/validate``, the same check as ``sps-rules validate``.)
+``POST /v1/validate``, the same check as ``sps-rules validate``: its quick pass first, then the full one.)
 
 Every endpoint works on the draft's text as sent; only ``save`` and ``cases`` write, and only inside
-the service's rules folder. Work runs in a worker thread under the service's time limit.
+the service's rules folder. Bodies are read as strictly as the service's others (``parsed_body``).
+Work runs in a worker thread under the service's time limit.
 """
 
 from __future__ import annotations
