@@ -8,6 +8,7 @@ benchmarks/workbench_latency.py); the bounds below are waits that a loaded machi
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from playwright.sync_api import Browser, Page, Request, Route, expect, sync_play
 from tests.service_process import Server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "docs" / "workbench"  # with SPS_SCREENSHOTS=1, as in test_workbench_browser.py
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 KEY = "workbench-test-key-0123456789abcdef"
@@ -87,6 +89,8 @@ def test_a_pasted_key_opens_the_workbench_and_stays_in_the_tab_only(page: Page, 
     expect(field).to_be_focused()
     expect(field).to_have_attribute("type", "password")
     expect(field).to_have_attribute("aria-invalid", "true")
+    if os.environ.get("SPS_SCREENSHOTS") == "1":
+        page.screenshot(path=str(SHOTS / "key.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 160})
     sent: list[str | None] = []
     page.on("request", lambda r: sent.append(r.headers.get("x-api-key")) if "/v1/" in r.url else None)
     field.fill(KEY)

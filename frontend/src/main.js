@@ -42,7 +42,7 @@ async function api(path, body) {
     const err = new Error(res.status === 401 ? (apiKey() ? WRONG_KEY : NEEDS_KEY) : data.detail || data.title || `HTTP ${res.status}`);
     err.status = res.status;
     err.data = data;
-    if (res.status === 401) $("api-key").setAttribute("aria-invalid", "true");
+    if (res.status === 401) { $("key-box").open = true; $("api-key").setAttribute("aria-invalid", "true"); }
     throw err;
   }
   return data;
@@ -123,11 +123,11 @@ async function validateDraft(v) {
   if (ticket !== state.checking || view.state.doc !== doc) return [];
   showProblems(quick);
   if (quick.ok) refreshSources(); // an invalid draft keeps the last good view of its source
-  setTimeout(() => fullCheck(ticket, doc, d), FULL_AFTER);
+  setTimeout(() => fullCheck(ticket, doc, d, JSON.stringify(quick.findings)), FULL_AFTER);
   return toDiagnostics(doc, quick.findings);
 }
 
-async function fullCheck(ticket, doc, d) {
+async function fullCheck(ticket, doc, d, quickFindings) {
   if (ticket !== state.checking || view.state.doc !== doc) return; // typed on: a newer quick pass is under way
   let full;
   try {
@@ -138,6 +138,7 @@ async function fullCheck(ticket, doc, d) {
   }
   if (ticket !== state.checking || view.state.doc !== doc) return;
   showProblems(full);
+  if (JSON.stringify(full.findings) === quickFindings) return; // the same markers: leave them (and an open tooltip) be
   view.dispatch(setDiagnostics(view.state, toDiagnostics(doc, full.findings)));
 }
 
