@@ -232,3 +232,27 @@ def test_a_file_changed_or_removed_on_disk_is_served_as_it_now_is(client: TestCl
     path.write_text("ruleset: {}\n", encoding="utf-8")  # a broken file: that rule set is unavailable, the rest served
     assert client.post("/v1/rulesets/roskilde/evaluate", json=citizen).status_code == 503
     assert client.post("/v1/rulesets/gentofte/evaluate", json=citizen).status_code == 200
+
+
+def test_a_running_server_serves_a_draft_saved_through_the_workbench(rules: Path, tmp_path: Path) -> None:
+    """The same with a real ``sps-rules serve`` process: save, then list and evaluate, no restart."""
+    import httpx
+
+    from tests.service_process import serving
+
+    text = (rules / "gentofte" / "gentofte-2022-01.yaml").read_text(encoding="utf-8")
+    later = text.replace('version: "2022-01"', 'version: "2030-01"').replace("valid_from: 2022-01-01", "valid_from: 2030-01-01")
+    citizen = {**FACTS, "assessment_date": "2030-02-03", "resident_municipality": "gentofte"}
+    with serving(["--rules", str(rules)], tmp_path / "server.log") as server:
+        before = httpx.post(f"{server.url}/v1/rulesets/gentofte/evaluate", json=citizen, timeout=30)
+        assert before.headers["SPS-Ruleset-Version"] == "2022-01"
+        saved = httpx.post(f"{server.url}/v1/workbench/save", timeout=30,
+                           json={"ruleset": "gentofte", "name": "gentofte-2030-01.yaml", "text": later})
+        assert saved.status_code == 201, saved.text
+        listed = httpx.get(f"{server.url}/v1/rulesets", timeout=30).json()["rulesets"]
+        assert [r["version"] for r in listed if r["id"] == "gentofte"] == ["2014-06", "2022-01", "2030-01"]
+        after = httpx.post(f"{server.url}/v1/rulesets/gentofte/evaluate", json=citizen, timeout=30)
+        assert after.status_code == 200 and after.headers["SPS-Ruleset-Version"] == "2030-01"
+        earlier = httpx.post(f"{server.url}/v1/rulesets/gentofte/evaluate", json={**citizen, "assessment_date": "2029-12-31"},
+                             timeout=30)
+        assert earlier.headers["SPS-Ruleset-Version"] == "2022-01"  # the saved version ends the one before it
