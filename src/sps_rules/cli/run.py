@@ -101,7 +101,7 @@ def batch(municipality: str, input_file: str, output: str, workers: int | None, 
 
     try:
         parquet = is_parquet(output)
-        with source as lines, atomic_output(output, mode="wb" if parquet else "w") as handle:
+        with source as lines, atomic_output(output, mode="wb") as handle:
             sink = ParquetSink(handle) if parquet else handle
             summary = run_batch(municipality, lines, sink, workers=workers, fail_fast=on_error == "fail",
                                 on_bad=report, on_progress=progress_to, dask=dask,

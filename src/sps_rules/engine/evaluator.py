@@ -28,6 +28,7 @@ from ..model.decision import (
 )
 from ..model.errors import EngineUnavailable, FactsError, guarded
 from ..model.facts import FIELDS_BY_PARENT, CitizenFacts
+from ..model.fastfacts import quick_facts
 from ..model.io import read_bounded
 from ..model.jsonio import loads_object
 from ..model.schema import Period
@@ -52,7 +53,11 @@ def coerce_facts(facts: FactsInput, *, source: str = "facts") -> CitizenFacts:
     JSON goes through the strict reader (no duplicate keys, NaN, huge integers or deep nesting);
     every field takes its JSON type only. Messages name the field, never the value.
     """
-    if isinstance(facts, CitizenFacts):
+    if type(facts) is dict:
+        quick = quick_facts(facts)
+        if quick is not None:
+            return quick
+    elif isinstance(facts, CitizenFacts):
         return facts
     if isinstance(facts, Path):
         source = str(facts) if source == "facts" else source
@@ -116,6 +121,7 @@ class RuleSet:
         self._criteria_of = picker([p.index for p in self._criteria])
         # per criterion, by state: unknown (None: built per citizen, it names what is missing), met, not met
         self._criterion_table = [(None, p.output, p.alt) for p in self._criteria]
+        self._lack_checks = [_lack_checks(p) for p in self._criteria]
         self._tables = {e: Tables(self._plans, self._need_plans, self._request_plans, e) for e in ELIGIBILITIES}
         self._unknown_memo = Bounded(1024)
         self._deadline_memo = Bounded(4096)
@@ -224,18 +230,21 @@ class RuleSet:
         tables = self._tables[eligibility]
 
         criteria = list(map(getitem, self._criterion_table, criteria_states))
+        given = citizen.__dict__
         missing: dict[str, None] = {}
         if NONE in criteria_states:  # an unknown criterion's reason names what is missing
-            for position, (result, p) in enumerate(zip(criteria, self._criteria, strict=True)):
-                if result is None:
-                    lacking = _lacking(p, citizen)
-                    criteria[position] = self._unknown(p, lacking)
+            levels = given["function_levels"]
+            themes = None if levels is None else levels.__dict__
+            for position, state in enumerate(criteria_states):
+                if state == NONE:
+                    lacking = tuple([path for path, field, theme in self._lack_checks[position]
+                                     if (given[field] is None if theme is None else themes is None or themes[theme] is None)])
+                    criteria[position] = self._unknown_memo.get((position, lacking)) or self._unknown(position, lacking)
                     missing.update(dict.fromkeys(lacking))
 
         parts: dict[str, list[Any]] = {}
         for kind, (pick, outputs) in tables.outputs.items():
             parts[kind] = list(filter(None, map(getitem, outputs, pick(states))))
-        given = citizen.__dict__
         memo = self._deadline_memo
         deadlines = [memo.get((p.index, given[p.rule.deadline.anchor])) or self._deadline(p, citizen)  # type: ignore[union-attr]
                      for p in tables.deadlines if states[p.index] == TRUE]
@@ -273,16 +282,13 @@ class RuleSet:
             "trace": trace,
         })
 
-    def _unknown(self, p: Plan, lacking: tuple[str, ...]) -> CriterionResult:
-        key = (p.index, lacking)
-        cached = self._unknown_memo.get(key)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
+    def _unknown(self, position: int, lacking: tuple[str, ...]) -> CriterionResult:
+        p = self._criteria[position]
         criterion = p.rule.criterion
         reason = criterion.unknown if criterion is not None and criterion.unknown else "Kan ikke afgøres, fordi oplysninger mangler"
         result = CriterionResult(id=p.rule.id, status="unknown", reason=f"{reason} (mangler: {', '.join(lacking)})",
                                  source=p.source)
-        return self._unknown_memo.put(key, result)  # type: ignore[no-any-return]
+        return self._unknown_memo.put((position, lacking), result)  # type: ignore[no-any-return]
 
     def _deadline(self, p: Plan, citizen: CitizenFacts) -> Deadline:
         spec = p.rule.deadline
@@ -317,16 +323,9 @@ class RuleSet:
         return self._deadline_memo.put(key, deadline)  # type: ignore[no-any-return]
 
 
-def _lacking(p: Plan, citizen: CitizenFacts) -> tuple[str, ...]:
-    """The given facts whose absence leaves this rule unknown (age is missing when birth_date is)."""
-    given = citizen.__dict__
-    levels = given["function_levels"]
-    lacking = []
-    for path in p.reads:
-        path = DERIVED_FROM.get(path, path)
-        if path.startswith("function_levels."):
-            if levels is None or levels.__dict__[path[16:]] is None:
-                lacking.append(path)
-        elif given[path] is None:
-            lacking.append(path)
-    return tuple(dict.fromkeys(lacking))
+def _lack_checks(p: Plan) -> tuple[tuple[str, str, str | None], ...]:
+    """Per fact a rule reads: the path named as missing, the citizen's field, and the theme for a
+    function level (None otherwise). Age is missing when birth_date is."""
+    paths = dict.fromkeys(DERIVED_FROM.get(path, path) for path in p.reads)
+    return tuple((path, "function_levels", path[16:]) if path.startswith("function_levels.") else (path, path, None)
+                 for path in paths)

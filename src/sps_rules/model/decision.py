@@ -237,11 +237,11 @@ class Decision(BaseModel):
     def _trusted(cls, fields: dict[str, Any]) -> Decision:
         """What model_construct(**fields) gives, without its per-field loop: for the evaluator,
         which passes every field, already of the right type. A test checks the two agree."""
-        decision = cls.__new__(cls)
-        object.__setattr__(decision, "__dict__", fields)
-        object.__setattr__(decision, "__pydantic_fields_set__", set(fields))
-        object.__setattr__(decision, "__pydantic_extra__", None)
-        object.__setattr__(decision, "__pydantic_private__", None)
+        decision = _new(cls)
+        _set(decision, "__dict__", fields)
+        _set(decision, "__pydantic_fields_set__", set(fields))
+        _set(decision, "__pydantic_extra__", None)
+        _set(decision, "__pydantic_private__", None)
         return decision
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -251,13 +251,27 @@ class Decision(BaseModel):
         cached fragments of the parts decisions share; it equals ``model_dump_json()``.
         """
         if indent is None:
-            from .fragments import compact_json
-
-            return compact_json(self)
+            return self.to_json_bytes().decode("utf-8")
         return self.model_dump_json(indent=indent)
+
+    def to_json_bytes(self) -> bytes:
+        """The compact JSON as UTF-8 bytes, ready to write or send: ``to_json(indent=None)``
+        encoded, made without building the text first (the fastest way to output a decision).
+
+        >>> decision = sps_rules.evaluate("roskilde", {"assessment_date": "2026-03-02"})
+        >>> decision.to_json_bytes() == decision.to_json(indent=None).encode("utf-8")
+        True
+        """
+        from .fragments import compact_json
+
+        return compact_json(self)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 def _plain(value: FactValue) -> Any:

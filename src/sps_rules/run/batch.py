@@ -8,6 +8,7 @@ with its line number, and either skipped or made fatal.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Protocol, cast
@@ -43,8 +44,8 @@ class BatchSummary:
     stopped_at: BadLine | None = None
 
 
-def _evaluate_chunk(args: tuple[str, list[tuple[int, str | None]], Engine]) -> list[tuple[int, str | None, str | None]]:
-    """In a worker: (line number, output JSON or None, error or None) for each line.
+def _evaluate_chunk(args: tuple[str, list[tuple[int, str | None]], Engine]) -> list[tuple[int, bytes | None, str | None]]:
+    """In a worker: (line number, output JSON as UTF-8 or None, error or None) for each line.
 
     A line's text is None when it was too long or not UTF-8 (the reader says which in a marker).
     """
@@ -52,11 +53,11 @@ def _evaluate_chunk(args: tuple[str, list[tuple[int, str | None]], Engine]) -> l
     from ..model.errors import SpsRulesError
 
     municipality, lines, engine = args
-    out: list[tuple[int, str | None, str | None]] = []
+    out: list[tuple[int, bytes | None, str | None]] = []
     for number, text in lines:
         try:
             decision = evaluate(municipality, line_facts(text), engine=engine)
-            out.append((number, f'{{"line":{number},"decision":{decision.to_json(indent=None)}}}', None))
+            out.append((number, b'{"line":%d,"decision":%b}' % (number, decision.to_json_bytes()), None))
         except SpsRulesError as exc:
             message = str(exc)
             out.append((number, None, message[len("facts: "):] if message.startswith("facts: ") else message))
@@ -132,13 +133,18 @@ def numbered_chunks(source: IO[bytes] | IO[str] | Iterable[str]) -> Iterator[lis
     return _chunks(_read_lines(source))
 
 
-class TextSink(Protocol):
-    """Where decisions go: an open text file, or ``formats.ParquetSink``."""
+class BytesSink(Protocol):
+    """Where decisions go as UTF-8 lines: a file opened for bytes, or ``formats.ParquetSink``."""
 
-    def write(self, text: str, /) -> int: ...
+    def write(self, data: bytes, /) -> int: ...
 
 
-def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: TextSink, *,
+#: A text stream (``io.StringIO``, a file opened with "w") is written text; anything else bytes,
+#: which saves encoding every decision again.
+Sink = BytesSink | IO[str]
+
+
+def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: Sink, *,
         workers: int | None = None, fail_fast: bool = False, on_bad: Callable[[BadLine], None] | None = None,
         on_progress: Callable[[int], None] | None = None, dask: str | None = None,
         engine: Engine = "compiled") -> BatchSummary:
@@ -156,6 +162,7 @@ def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: Te
     pinned = pins(municipality) if dask is not None else ()
     tasks = ((municipality, pinned, chunk, engine) for chunk in numbered_chunks(source))
     summary = BatchSummary()
+    as_text = isinstance(sink, io.TextIOBase)
     with executor(_evaluate_task, dask=dask, workers=workers) as (submit, inflight):
         for results in ordered(submit, tasks, inflight):
             for number, output, error in results:
@@ -171,7 +178,11 @@ def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: Te
                         summary.stopped_at = bad
                         return summary
                     continue
-                sink.write(f"{output}\n")
+                assert output is not None
+                if as_text:
+                    cast(IO[str], sink).write(output.decode("utf-8") + "\n")
+                else:
+                    cast(BytesSink, sink).write(output + b"\n")
                 summary.written += 1
             if on_progress:
                 on_progress(summary.read)
@@ -179,7 +190,7 @@ def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: Te
 
 
 def _evaluate_task(task: tuple[str, tuple[Pin, ...], list[tuple[int, str | None]], Engine],
-                   ) -> list[tuple[int, str | None, str | None]]:
+                   ) -> list[tuple[int, bytes | None, str | None]]:
     """In a worker: check that its rule files are the client's (Dask), then evaluate the chunk."""
     municipality, pinned, lines, engine = task
     check_pins(pinned)

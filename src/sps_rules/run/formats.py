@@ -88,7 +88,8 @@ def decision_row(line: int, decision: dict[str, Any]) -> dict[str, Any]:
 class ParquetSink:
     """Takes output lines as ``batch`` writes them and writes a Parquet table of decisions.
 
-    Used as a text sink (``write(line)``), so ``batch`` and the Dask backend need not know the format.
+    Used as a sink of output lines (``write(line)``, UTF-8), so ``batch`` and the Dask backend need
+    not know the format.
     """
 
     def __init__(self, target: str | Path | IO[bytes]):
@@ -106,8 +107,8 @@ class ParquetSink:
         self._closed = False
         self._rows: list[dict[str, Any]] = []
 
-    def write(self, text: str) -> int:
-        for line in text.splitlines():
+    def write(self, data: bytes) -> int:
+        for line in data.splitlines():
             if not line:
                 continue
             item = orjson.loads(line)
@@ -117,7 +118,7 @@ class ParquetSink:
             self._rows.append(row)
         if len(self._rows) >= PARQUET_BATCH:
             self.flush()
-        return len(text)
+        return len(data)
 
     def flush(self) -> None:
         if self._rows:

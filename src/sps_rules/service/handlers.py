@@ -129,7 +129,7 @@ class Service:
             decision = Decision.model_validate(record.decision) if explain else None
         else:
             decision = ruleset.evaluate(citizen)
-            decision_json = decision.model_dump_json().encode("utf-8")
+            decision_json = decision.to_json_bytes()
         if explain is None:
             return Evaluated(decision_json, ruleset, record_id)
         assert decision is not None
