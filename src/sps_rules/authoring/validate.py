@@ -13,7 +13,7 @@ it runs each rule set over a seeded population of citizens through the real engi
 Test-case files under ``tests/`` are checked too.
 
 ``draft_findings`` checks a draft's text (the service's ``/v1/validate``, the workbench's
-markers); its quick pass leaves out the population run (the first three checks and the last:
+markers); its quick pass leaves out the population run (the first two checks and the last:
 reachability, contradictions and the two-engine cross-check) and words everything else alike.
 """
 
