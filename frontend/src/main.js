@@ -78,9 +78,9 @@ function problemText(f) {
 
 // Markers come in two passes: 250 ms after a pause in typing the quick pass (everything but the run
 // over 1,500 generated citizens, tens of milliseconds on the server) and, once the text has stayed
-// the same a little longer, the full pass (as `sps-rules validate`), whose findings replace the quick
-// ones: it reports each of them in the same words and adds what only the population run finds.
-// An answer for a text that has changed since it was asked for is dropped.
+// the same a little longer, the full pass (as `sps-rules validate`): it reports each quick finding in
+// the same words, and its markers replace the quick ones where it finds more (what only the population
+// run finds). An answer for a text that has changed since it was asked for is dropped.
 const QUICK_DELAY = 250;
 const FULL_AFTER = 300;
 
@@ -406,6 +406,7 @@ async function openFile() {
 // --- the API key (only when the server asks for one) ---------------------------------------------
 
 let started = false;
+let starting = null; // the load under way, so that a second «Brug nøglen» does not start another
 
 function useKey() {
   const key = $("api-key").value.trim();
@@ -417,7 +418,10 @@ function useKey() {
   if (key) sessionStorage.setItem(KEY_STORE, key);
   else sessionStorage.removeItem(KEY_STORE);
   $("api-key").removeAttribute("aria-invalid");
-  if (!started) { load().catch(failed); return; }
+  if (!started) {
+    starting ??= load().catch(failed).finally(() => { starting = null; });
+    return;
+  }
   status(key ? "API-nøglen bruges nu." : "Der sendes ingen API-nøgle.");
 }
 
@@ -453,4 +457,4 @@ async function load() {
 }
 
 wire();
-load().catch(failed);
+starting = load().catch(failed).finally(() => { starting = null; });
