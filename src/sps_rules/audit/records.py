@@ -22,6 +22,7 @@ version difference as the likely cause.
 
 from __future__ import annotations
 
+import functools
 import copy
 import hashlib
 import json
@@ -38,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, Pr
 from ..engine.evaluator import MAX_FACTS_BYTES, Engine, FactsInput, RuleSet, coerce_facts
 from ..engine.loader import versions
 from ..engine.registry import load_ruleset, ruleset_for
-from ..model.canonical import CanonicalJSONError, canonical_json
+from ..model.canonical import is_plain, CanonicalJSONError, canonical_json
 from ..model.decision import Decision
 from ..model.errors import EngineUnavailable, FactsError, RecordError, RuleFileError, RuleSetNotFound, guarded
 from ..model.facts import fact_values
@@ -65,6 +66,7 @@ def durable_rules_version() -> str:
     return _version("durable_rules")
 
 
+@functools.cache  # the code this process runs was imported once: its version does not change under it
 def _version(dist: str) -> str:
     try:
         return metadata.version(dist)
@@ -158,7 +160,7 @@ class DecisionRecord(BaseModel):
         if self.record_schema_version == "1":
             return json.dumps(self.document, indent=2, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n"
         try:
-            return pretty(canonical_json(self.document).decode("utf-8")) + "\n"
+            return laid_out(self.document) + "\n"
         except CanonicalJSONError as exc:
             raise RecordError(f"the record cannot be written: {exc}") from None
 
@@ -187,6 +189,23 @@ def _json_v1(payload: Any) -> bytes:
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^"{}\[\]:,]+')
 _OPEN, _CLOSE = frozenset("{["), frozenset("}]")
+
+
+def laid_out(document: Any) -> str:
+    """The canonical JSON of ``document`` with two-space indentation, as a record is stored.
+
+    For data without floats (a record has none) Python's encoder lays it out directly, which
+    equals ``pretty(canonical_json(document))`` (a property test compares them).
+    """
+    if is_plain(document):
+        try:
+            text = json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2, separators=(",", ": "),
+                              allow_nan=False)
+            text.encode("utf-8")  # a lone surrogate: canonical_json words the error
+            return text
+        except UnicodeEncodeError:
+            pass
+    return pretty(canonical_json(document).decode("utf-8"))
 
 
 def pretty(canonical: str) -> str:
@@ -342,7 +361,7 @@ def read_record(source: Path | str | bytes) -> DecisionRecord:
             expected = canonical_json(data)
         except CanonicalJSONError as exc:
             raise RecordError(f"{name}: not a decision record: {exc}") from None
-        if squeeze(raw) != expected:
+        if raw != (laid_out(data) + "\n").encode("utf-8") and squeeze(raw) != expected:  # as written, or re-laid out
             record._respelt = _first_difference(squeeze(raw), expected)
     return record
 

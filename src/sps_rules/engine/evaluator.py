@@ -123,6 +123,7 @@ class RuleSet:
         self._criterion_table = [(None, p.output, p.alt) for p in self._criteria]
         self._lack_checks = [_lack_checks(p) for p in self._criteria]
         self._tables = {e: Tables(self._plans, self._need_plans, self._request_plans, e) for e in ELIGIBILITIES}
+        self._legal_basis = loaded.header.legal_basis
         self._unknown_memo = Bounded(1024)
         self._deadline_memo = Bounded(4096)
 
@@ -242,28 +243,28 @@ class RuleSet:
                     criteria[position] = self._unknown_memo.get((position, lacking)) or self._unknown(position, lacking)
                     missing.update(dict.fromkeys(lacking))
 
-        parts: dict[str, list[Any]] = {}
-        for kind, (pick, outputs) in tables.outputs.items():
-            parts[kind] = list(filter(None, map(getitem, outputs, pick(states))))
+        (pick, outputs), (pick_referrals, referral_outputs), (pick_conditions, conditions), \
+            (pick_assessments, assessments) = tables.outputs_in_order
         memo = self._deadline_memo
-        deadlines = [memo.get((p.index, given[p.rule.deadline.anchor])) or self._deadline(p, citizen)  # type: ignore[union-attr]
-                     for p in tables.deadlines if states[p.index] == TRUE]
+        deadlines = [memo.get((index, given[anchor])) or self._deadline(p, citizen)
+                     for index, anchor, p in tables.deadline_anchors if states[index] == TRUE]
         needs = [results[states[index]] for index, results in map(tables.needs.__getitem__, given["needs"] or ())]
-        requests = [results[states[index]] for index, results in map(tables.requests.__getitem__, given["requests"] or ())]
+        referrals = list(filter(None, map(getitem, referral_outputs, pick_referrals(states))))
         exclusions = []
-        referrals = parts["referral"]
-        for code in given["requests"] or ():
-            found = tables.exclusions.get(code)
-            if found is not None and states[found[0]] == TRUE:
-                exclusion = found[1]
-                exclusions.append(exclusion)
-                if exclusion.referral is not None:
-                    referrals.append(exclusion.referral)
-        trace = list(map(getitem, tables.trace, states))
+        requests = []
+        if given["requests"]:
+            requests = [results[states[index]] for index, results in map(tables.requests.__getitem__, given["requests"])]
+            for code in given["requests"]:
+                found = tables.exclusions.get(code)
+                if found is not None and states[found[0]] == TRUE:
+                    exclusion = found[1]
+                    exclusions.append(exclusion)
+                    if exclusion.referral is not None:
+                        referrals.append(exclusion.referral)
         return Decision._trusted({
             "eligibility": eligibility,
             "individual_assessment": self._principle,
-            "legal_basis": self._loaded.header.legal_basis,
+            "legal_basis": self._legal_basis,
             "assessment_date": citizen.assessment_date,
             "engine_version": __version__,
             "ruleset": self._ref,
@@ -271,15 +272,15 @@ class RuleSet:
             "missing_facts": list(missing),
             "needs": needs,
             "requests": requests,
-            "support_forms": parts["support_form"],
+            "support_forms": list(filter(None, map(getitem, outputs, pick(states)))),
             "exclusions": exclusions,
             "referrals": referrals,
-            "conditions": parts["condition"],
-            "assessments": parts["assessment"],
+            "conditions": list(filter(None, map(getitem, conditions, pick_conditions(states)))),
+            "assessments": list(filter(None, map(getitem, assessments, pick_assessments(states)))),
             "deadlines": deadlines,
             "facts": citizen,
             "derived_facts": {"age": citizen.age()},
-            "trace": trace,
+            "trace": list(map(getitem, tables.trace, states)),
         })
 
     def _unknown(self, position: int, lacking: tuple[str, ...]) -> CriterionResult:

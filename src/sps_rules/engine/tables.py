@@ -113,7 +113,11 @@ class Tables:
         for kind in KINDS:
             chosen = [p for p in plans if p.kind == kind and p.admits(eligibility)]
             self.outputs[kind] = (picker([p.index for p in chosen]), [(None, p.output, None) for p in chosen])
+        self.outputs_in_order = tuple(self.outputs[kind] for kind in KINDS)
         self.deadlines = [p for p in plans if p.kind == "deadline" and p.admits(eligibility)]
+        #: per deadline rule: its position, the fact it counts from, its plan
+        self.deadline_anchors = [(p.index, p.rule.deadline.anchor, p) for p in self.deadlines
+                                 if p.rule.deadline is not None]
         self.needs = self._codes(need_plans, NEED_CODES, eligibility)
         self.requests = self._codes(request_plans, REQUEST_CODES, eligibility)
         self.exclusions = {code: (p.index, p.alt) for code, p in request_plans.items()

@@ -203,6 +203,10 @@ def parse_yaml(raw: bytes, name: str, *, allow_aliases: bool = False) -> tuple[A
         text = text[1:]  # a byte-order mark (Windows editors write one) is harmless
     _check_characters(text, name)
     try:
+        if not allow_aliases:
+            found = _plain(text, name)
+            if found is not None:
+                return found
         node = _compose(text, name)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -217,6 +221,125 @@ def parse_yaml(raw: bytes, name: str, *, allow_aliases: bool = False) -> tuple[A
     converter = _Converter(name, allow_aliases=allow_aliases)
     data = converter.convert(node, (), 0)
     return data, converter.lines
+
+
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_STR, _INT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
+_NO_TAG_HINT = "remove the tag; rule files are plain data"
+
+
+def _plain(text: str, name: str) -> tuple[Any, LineMap] | None:
+    """Plain data and its line map in one pass over the parser's events, for a rule file.
+
+    The same result, limits and messages as composing the nodes and converting them (the path
+    test-case files take, since they may use anchors), at half the cost: no node tree is built,
+    and a string scalar (most of a rule file) is taken as it stands. An empty file gives None
+    (the caller words that).
+    """
+    resolver: Any = _Loader("")
+    constructor: Any = _Loader("")
+    lines: LineMap = {}
+    anchors: dict[Any, Any] = {}  # anchor -> start mark of its node: an alias is refused there
+    # per open collection: [its value, its path, the key waiting for a value (mappings), its tag]
+    stack: list[list[Any]] = []
+    root: list[Any] = []
+    count = 0
+    documents = 0
+
+    def fail(mark: Any, message: str, hint: str = "") -> RuleFileError:
+        return RuleFileError([Problem(name, mark.line + 1, mark.column + 1, message, hint)])
+
+    try:
+        events: Iterator[Any] = yaml.parse(text, Loader=_EventLoader)
+        for event in events:
+            kind = type(event)
+            if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                count += 1
+                if count > MAX_NODES:
+                    raise fail(event.start_mark, f"the file has more than {MAX_NODES:,} values",
+                               "a rule file needs far fewer")
+                mark = event.start_mark
+                if event.anchor is not None:
+                    anchors[event.anchor] = mark
+                frame = stack[-1] if stack else None
+                if frame is not None and frame[3] is _MAP and frame[2] is None:  # a key
+                    if kind is not yaml.ScalarEvent:
+                        raise fail(mark, "a key must be a plain word")
+                    if event.value == "<<" or event.tag == "tag:yaml.org,2002:merge":
+                        raise fail(mark, "YAML merge keys (<<) are not allowed in rule files")
+                    key: Any = _plain_scalar(event, resolver, constructor, fail, "")
+                    if not isinstance(key, str):
+                        key = str(key)
+                    if key in frame[0]:
+                        raise fail(mark, f"duplicate key {key!r}", "remove or rename one of them")
+                    frame[2] = key
+                    lines[frame[1] + (key,)] = (mark.line + 1, mark.column + 1)
+                    continue
+                if frame is None:
+                    path: tuple[Any, ...] = ()
+                elif frame[3] is _MAP:
+                    path = frame[1] + (frame[2],)
+                else:
+                    path = frame[1] + (len(frame[0]),)
+                lines.setdefault(path, (mark.line + 1, mark.column + 1))
+                if kind is yaml.ScalarEvent:
+                    value: Any = _plain_scalar(event, resolver, constructor, fail, _NO_TAG_HINT)
+                else:
+                    if len(stack) >= MAX_DEPTH:
+                        raise fail(mark, f"nesting is deeper than {MAX_DEPTH} levels", "simplify the condition")
+                    node_kind: Any = yaml.MappingNode if kind is yaml.MappingStartEvent else yaml.SequenceNode
+                    tag = event.tag
+                    if tag is None or tag == "!":
+                        tag = resolver.resolve(node_kind, None, event.implicit)
+                    if tag not in _CORE_TAGS:
+                        raise fail(mark, f"the tag {tag!r} is not allowed in rule files", _NO_TAG_HINT)
+                    value = {} if kind is yaml.MappingStartEvent else []
+                if frame is None:
+                    root.append(value)
+                elif frame[3] is _MAP:
+                    frame[0][frame[2]] = value
+                    frame[2] = None
+                else:
+                    frame[0].append(value)
+                if kind is not yaml.ScalarEvent:
+                    stack.append([value, path, None, _MAP if type(value) is dict else _SEQ])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+            elif kind is yaml.AliasEvent:
+                if event.anchor not in anchors:
+                    raise fail(event.start_mark, f"unknown alias *{str(event.anchor)[:40]}")
+                raise fail(anchors[event.anchor], "YAML anchors and aliases (& and *) are not allowed in rule files",
+                           "write the value out in full")
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise fail(event.start_mark, *_ONE_DOCUMENT)
+    finally:
+        resolver.dispose()
+        constructor.dispose()
+    return (root[0], lines) if root else None
+
+
+def _plain_scalar(event: Any, resolver: Any, constructor: Any, fail: Any, hint: str) -> Any:
+    """A scalar's value, checked as ``_Converter`` checks it; a string is taken as it stands."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag == _STR:
+        return event.value
+    if tag not in _CORE_TAGS:
+        raise fail(event.start_mark, f"the tag {tag!r} is not allowed in rule files", hint)
+    if tag == _INT and len(event.value) > MAX_INT_DIGITS:
+        raise fail(event.start_mark, f"a number of {len(event.value):,} characters; at most {MAX_INT_DIGITS} are accepted",
+                   "a rule file needs only small numbers (ages, levels, days)")
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+    try:
+        value = constructor.construct_object(node, deep=False)
+    except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
+        raise fail(event.start_mark, f"invalid value {event.value[:60]!r}: {str(exc)[:200]}") from None
+    if isinstance(value, dt.datetime):
+        raise fail(event.start_mark, f"{event.value!r} is a date with a time; rule files use plain dates (YYYY-MM-DD)")
+    return value
 
 
 class _Converter:

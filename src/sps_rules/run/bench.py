@@ -1,10 +1,16 @@
-"""``sps-rules bench``: speed and memory of both engines, measured against the engine floor.
+"""``sps-rules bench``: speed and memory of both engines, measured against durable-rules.
 
-The floor is what durable-rules' C module alone takes for the same ruleset and the same
-citizens: assert the fact, drain the actions, delete the state, nothing else (the fact's JSON
-is prepared beforehand). A full decision is measured from a JSON-ready dict: validated facts,
-the engine's rule states, trace, citations and deadlines, on the compiled engine (the default)
-and on durable-rules; ``to_json`` and the size of a decision line are measured apart.
+A full decision is measured from a JSON-ready dict: validated facts, the engine's rule states,
+trace, citations and deadlines, on the compiled engine (the default) and on durable-rules; the
+JSON and the size of a decision line are measured apart. It is set beside three measures of
+durable-rules alone on the same citizens:
+
+- the peer: durable-rules used as its documentation shows (``durable.engine.Host``, a Python
+  action per rule, the fact posted as a dict) on eligibility and exclusions alone, the question
+  issue 17's target is set on;
+- the floor: its C module alone on the whole rule set (assert the prepared JSON, drain the
+  actions, delete the state);
+- the eligibility floor: the same C calls on eligibility and exclusions alone.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any
 
 import durable_rules_engine as engine
 
-from ..engine.compiler import CompiledRuleSet, drain, engine_fact
+from ..engine.compiler import CompiledRuleSet, _engine_ruleset, drain, engine_fact
 from ..engine.evaluator import Engine, RuleSet, coerce_facts
 from ..engine.loader import _load_uncached, rules_root, versions
 from ..engine.pycompile import compile_python
@@ -40,9 +46,13 @@ class BenchResult:
     p99_us: float
     mean_us: float  # a full decision on the chosen engine (the compiled one by default)
     durable_mean_us: float  # the same full decision on durable-rules
-    floor_mean_us: float  # the bare durable-rules engine: assert, drain, delete
-    engine_floor_ratio: float  # mean_us / floor_mean_us (target <= 0.25)
-    json_us: float  # Decision.to_json(indent=None)
+    floor_mean_us: float  # the bare durable-rules engine on the whole rule set: assert, drain, delete
+    engine_floor_ratio: float  # mean_us / floor_mean_us
+    eligibility_floor_us: float  # the bare C calls on the criteria and the excluding request rules only
+    eligibility_floor_ratio: float  # mean_us / eligibility_floor_us
+    peer_us: float  # durable-rules through its own Python API (Host), eligibility and exclusions only
+    peer_ratio: float  # mean_us / peer_us (issue 17's target: <= 0.25)
+    json_us: float  # Decision.to_json_bytes(): the compact JSON as batch and the service write it
     line_bytes: float  # mean size of a batch output line
     load_ms: float  # read, check and compile one version, as a new process would
     peak_rss_mb: float
@@ -74,6 +84,51 @@ def _floor_once(compiled: CompiledRuleSet, payload: str, sid: str) -> None:
     handle = compiled._handle
     deque(drain(handle, engine.assert_fact(handle, payload)[1]), maxlen=0)
     engine.delete_state(handle, sid)
+
+
+def eligibility_only(ruleset: RuleSet) -> Any:
+    """A durable-rules ruleset holding only the probes of the criteria and the excluding request
+    rules, the question a peer engine answers when it decides eligibility and exclusions alone."""
+    compiled = ruleset.compiled
+    compiled._handle  # noqa: B018 - builds the definition
+    wanted = {rule.index for rule in ruleset.rules
+              if rule.loaded.rule.criterion is not None
+              or (rule.loaded.rule.request is not None and rule.loaded.rule.request.status == "excluded")}
+    definition = json.loads(compiled.definition_json)
+    names = compiled._probe_names
+    kept = {name: definition[name] for probe, name in enumerate(names) if probe // 2 in wanted and name in definition}
+    return _engine_ruleset(json.dumps(kept, sort_keys=True), f"floor_{ruleset.id}")  # keep it: it holds the engine's ruleset
+
+
+def peer(ruleset: RuleSet) -> tuple[Any, str]:
+    """durable-rules used as its documentation shows, on eligibility and exclusions alone: a
+    ``durable.engine.Host`` with the same rules, each with a Python action that notes its result,
+    and a fact posted as a dict. This is what a peer script built on durable-rules pays."""
+    from durable.engine import Host  # type: ignore[import-untyped]
+
+    compiled = ruleset.compiled
+    compiled._handle  # noqa: B018 - builds the definition
+    wanted = {rule.index for rule in ruleset.rules
+              if rule.loaded.rule.criterion is not None
+              or (rule.loaded.rule.request is not None and rule.loaded.rule.request.status == "excluded")}
+    definition = json.loads(compiled.definition_json)
+    results: list[str] = []
+
+    def note(name: str) -> Any:
+        return lambda c: results.append(name)
+
+    rules = {name: {**definition[name], "run": note(name)}
+             for probe, name in enumerate(compiled._probe_names) if probe // 2 in wanted and name in definition}
+    label = f"peer_{ruleset.id}_{len(_peers)}"
+    host = Host({label: rules})
+    # Host's timer threads dispatch its rulesets' queues every 0.2 s, concurrently with the calls
+    # measured; with the list they walk emptied they only re-arm (the directory still finds it).
+    host._ruleset_list.clear()
+    _peers.append(host)
+    return host, label
+
+
+_peers: list[Any] = []  # Hosts run a timer thread; keep them for the process's life
 
 
 def load_ms(ruleset: RuleSet) -> float:
@@ -124,30 +179,55 @@ def run(municipality: str, n: int = 20_000, *, seed: int = 85, rounds: int = 3,
     def floor(i: int) -> None:
         _floor_once(compiled, payloads[i], f"floor{i}")
 
+    narrow_ruleset = eligibility_only(ruleset)
+    narrow = narrow_ruleset.handle
+
+    def eligibility_floor(i: int) -> None:
+        deque(drain(narrow, engine.assert_fact(narrow, payloads[i])[1]), maxlen=0)
+        engine.delete_state(narrow, f"floor{i}")
+
     def full(facts: dict[str, Any]) -> None:
         ruleset.evaluate(facts, check_dates=False, engine=engine_name)
 
     def durable(facts: dict[str, Any]) -> None:
         ruleset.evaluate(facts, check_dates=False, engine="durable-rules")
 
+    host, label = peer(ruleset)
+    peer_facts = [json.loads(p) for p in payloads]
+
+    from durable.engine import MessageNotHandledException
+
+    def peer_run(i: int) -> None:
+        try:
+            host.assert_fact(label, peer_facts[i])
+        except MessageNotHandledException:  # no rule matched: every criterion unknown, nothing excluded
+            pass
+        host.delete_state(label, f"floor{i}")
+
     for facts in people[:500]:  # warm up every path
         full(facts)
         durable(facts)
     for i in range(500):
         floor(i)
+        eligibility_floor(i)
+        peer_run(i)
 
     floor_mean, _ = _timed(floor, list(range(n)), rounds)
+    narrow_mean, _ = _timed(eligibility_floor, list(range(n)), rounds)
+    peer_mean, _ = _timed(peer_run, list(range(n)), rounds)
     mean, samples = _timed(full, people, rounds)
     durable_mean, _ = _timed(durable, people[: max(n // 4, 100)], rounds)
     decisions = [ruleset.evaluate(facts, check_dates=False) for facts in people[:2000]]
-    json_mean, _ = _timed(lambda d: d.to_json(indent=None), decisions, 1)
-    lines = [len(f'{{"line":{i},"decision":{d.to_json(indent=None)}}}\n'.encode()) for i, d in enumerate(decisions, 1)]
+    json_mean, _ = _timed(lambda d: d.to_json_bytes(), decisions, 1)
+    lines = [len(b'{"line":%d,"decision":%b}\n' % (i, d.to_json_bytes())) for i, d in enumerate(decisions, 1)]
     samples.sort()
     return BenchResult(
         municipality=ruleset.id, version=ruleset.version, engine=engine_name, rules=len(ruleset.rules), n=n,
         decisions_per_second=1 / mean, p50_us=samples[len(samples) // 2] / 1000,
         p99_us=samples[int(len(samples) * 0.99)] / 1000, mean_us=mean * 1e6, durable_mean_us=durable_mean * 1e6,
-        floor_mean_us=floor_mean * 1e6, engine_floor_ratio=mean / floor_mean, json_us=json_mean * 1e6,
+        floor_mean_us=floor_mean * 1e6, engine_floor_ratio=mean / floor_mean,
+        eligibility_floor_us=narrow_mean * 1e6, eligibility_floor_ratio=mean / narrow_mean,
+        peer_us=peer_mean * 1e6, peer_ratio=mean / peer_mean, json_us=json_mean * 1e6,
         line_bytes=statistics.fmean(lines), load_ms=load,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         machine=machine(), python=platform.python_version(),
