@@ -4,7 +4,7 @@ import { EditorState } from "@codemirror/state";
 import { keymap, hoverTooltip } from "@codemirror/view";
 import { indentWithTab } from "@codemirror/commands";
 import { yaml } from "@codemirror/lang-yaml";
-import { linter, lintGutter } from "@codemirror/lint";
+import { linter, lintGutter, setDiagnostics } from "@codemirror/lint";
 import { autocompletion } from "@codemirror/autocomplete";
 import { SchemaIndex, schemaCompletion, schemaHover } from "./schema.js";
 import { buildForm } from "./form.js";
@@ -25,14 +25,24 @@ const state = { index: null, factsForm: null, sources: null, ruleset: "", file: 
 
 // --- talking to the service -----------------------------------------------------------------------
 
+// A server started with API keys wants one with every /v1 request: the user pastes it into the
+// field «API-nøgle»; it is kept in this tab only (sessionStorage) and sent as X-API-Key.
+const KEY_STORE = "sps-rules-api-key";
+const apiKey = () => sessionStorage.getItem(KEY_STORE) || "";
+const NEEDS_KEY = "Serveren kræver en API-nøgle. Indsæt nøglen i feltet «API-nøgle» øverst, og vælg «Brug nøglen».";
+const WRONG_KEY = "Serveren afviste API-nøglen. Kontrollér nøglen i feltet «API-nøgle» øverst, og vælg «Brug nøglen».";
+
 async function api(path, body) {
-  const init = body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+  const headers = body === undefined ? {} : { "content-type": "application/json" };
+  if (apiKey()) headers["x-api-key"] = apiKey();
+  const init = body === undefined ? { headers } : { method: "POST", headers, body: JSON.stringify(body) };
   const res = await fetch(path, init);
   const data = await res.json().catch(() => ({}));
   if (!res.ok) {
-    const err = new Error(data.detail || data.title || `HTTP ${res.status}`);
+    const err = new Error(res.status === 401 ? (apiKey() ? WRONG_KEY : NEEDS_KEY) : data.detail || data.title || `HTTP ${res.status}`);
     err.status = res.status;
     err.data = data;
+    if (res.status === 401) { $("key-box").open = true; $("api-key").setAttribute("aria-invalid", "true"); }
     throw err;
   }
   return data;
@@ -66,31 +76,70 @@ function problemText(f) {
   return f.message + (f.hint ? ` (hint: ${f.hint})` : "");
 }
 
-async function validateDraft(v) {
-  if (!state.ruleset) return [];
-  const ticket = ++state.checking;
-  let result;
-  try {
-    const d = draft();
-    result = await api("/v1/validate", { ruleset: d.ruleset, filename: d.name, text: d.text });
-  } catch (err) {
-    status(`Kunne ikke kontrollere kladden: ${err.message}`, true);
-    return [];
-  }
-  if (ticket !== state.checking) return [];
-  const doc = v.state.doc;
+// Markers come in two passes: 250 ms after a pause in typing the quick pass (everything but the run
+// over 1,500 generated citizens, tens of milliseconds on the server) and, once the text has stayed
+// the same a little longer, the full pass (as `sps-rules validate`): it reports each quick finding in
+// the same words, and its markers replace the quick ones where it finds more (what only the population
+// run finds). An answer for a text that has changed since it was asked for is dropped.
+const QUICK_DELAY = 250;
+const FULL_AFTER = 300;
+
+function toDiagnostics(doc, findings) {
+  return findings.map((f) => {
+    const line = doc.line(Math.min(Math.max(f.line, 1), doc.lines));
+    const from = f.line ? Math.min(line.from + Math.max(f.column - 1, 0), line.to) : 0;
+    return { from, to: f.line ? line.to : Math.min(doc.length, line.to), severity: f.severity, source: "sps-rules validate", message: problemText(f) };
+  });
+}
+
+function showProblems(result) {
   const list = $("problems");
   list.replaceChildren(...result.findings.map((f) => el("li", { class: f.severity },
     el("button", { class: "linklike", type: "button", onclick: () => goToLine(f.line || 1) },
       f.line ? `linje ${f.line}:${f.column}` : "filen"),
     `: ${f.severity === "warning" ? "advarsel: " : ""}${problemText(f)}`)));
   if (!result.findings.length) list.replaceChildren(el("li", { text: "Ingen problemer: kladden er gyldig." }));
-  if (result.ok) refreshSources(); // an invalid draft keeps the last good view of its source
-  return result.findings.map((f) => {
-    const line = doc.line(Math.min(Math.max(f.line, 1), doc.lines));
-    const from = f.line ? Math.min(line.from + Math.max(f.column - 1, 0), line.to) : 0;
-    return { from, to: f.line ? line.to : Math.min(doc.length, line.to), severity: f.severity, source: "sps-rules validate", message: problemText(f) };
-  });
+  $("checks").textContent = result.checks === "quick"
+    ? "Hurtig kontrol. Den fulde kontrol med 1.500 eksempelborgere følger …"
+    : "Fuld kontrol, som sps-rules validate.";
+}
+
+async function check(d, checks) {
+  return api("/v1/validate", { ruleset: d.ruleset, filename: d.name, text: d.text, checks });
+}
+
+async function validateDraft(v) {
+  if (!state.ruleset) return [];
+  const ticket = ++state.checking;
+  const doc = v.state.doc;
+  const d = draft();
+  let quick;
+  try {
+    quick = await check(d, "quick");
+  } catch (err) {
+    if (ticket === state.checking) status(`Kunne ikke kontrollere kladden: ${err.message}`, true);
+    return [];
+  }
+  if (ticket !== state.checking || view.state.doc !== doc) return [];
+  showProblems(quick);
+  if (quick.ok) refreshSources(); // an invalid draft keeps the last good view of its source
+  setTimeout(() => fullCheck(ticket, doc, d, JSON.stringify(quick.findings)), FULL_AFTER);
+  return toDiagnostics(doc, quick.findings);
+}
+
+async function fullCheck(ticket, doc, d, quickFindings) {
+  if (ticket !== state.checking || view.state.doc !== doc) return; // typed on: a newer quick pass is under way
+  let full;
+  try {
+    full = await check(d, "full");
+  } catch (err) {
+    if (ticket === state.checking) status(`Den fulde kontrol mislykkedes: ${err.message}`, true);
+    return;
+  }
+  if (ticket !== state.checking || view.state.doc !== doc) return;
+  showProblems(full);
+  if (JSON.stringify(full.findings) === quickFindings) return; // the same markers: leave them (and an open tooltip) be
+  view.dispatch(setDiagnostics(view.state, toDiagnostics(doc, full.findings)));
 }
 
 const view = new EditorView({
@@ -103,7 +152,7 @@ const view = new EditorView({
       keymap.of([indentWithTab]),
       yaml(),
       lintGutter(),
-      linter(validateDraft, { delay: 400 }),
+      linter(validateDraft, { delay: QUICK_DELAY }),
       autocompletion({ override: [schemaCompletion(() => state.index)] }),
       hoverTooltip(schemaHover(() => state.index)),
       EditorView.contentAttributes.of({ "aria-labelledby": "editor-label" }),
@@ -354,10 +403,37 @@ async function openFile() {
     ...presets.map((p, i) => el("option", { value: String(i), text: p.name })));
 }
 
-async function start() {
-  const [rulesSchema, factsSchema] = await Promise.all([api("/v1/schemas/ruleset"), api("/v1/schemas/facts")]);
-  state.index = new SchemaIndex(rulesSchema);
-  state.factsForm = buildForm($("facts"), factsSchema);
+// --- the API key (only when the server asks for one) ---------------------------------------------
+
+let started = false;
+let starting = null; // the load under way, so that a second «Brug nøglen» does not start another
+
+function useKey() {
+  const key = $("api-key").value.trim();
+  if (!/^[\x21-\x7e]*$/.test(key)) {
+    $("api-key").setAttribute("aria-invalid", "true");
+    status("En API-nøgle består kun af bogstaverne a-z, A-Z, cifre og tegn uden mellemrum (ingen æ, ø, å). Kontrollér den indsatte nøgle.", true);
+    return;
+  }
+  if (key) sessionStorage.setItem(KEY_STORE, key);
+  else sessionStorage.removeItem(KEY_STORE);
+  $("api-key").removeAttribute("aria-invalid");
+  if (!started) {
+    starting ??= load().catch(failed).finally(() => { starting = null; });
+    return;
+  }
+  status(key ? "API-nøglen bruges nu." : "Der sendes ingen API-nøgle.");
+}
+
+function failed(err) {
+  status(`Værkstedet kunne ikke starte: ${err.message}`, true);
+  if (err.status === 401) $("api-key").focus();
+}
+
+function wire() {
+  $("api-key").value = apiKey();
+  $("use-key").addEventListener("click", useKey);
+  $("api-key").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); useKey(); } });
   $("ruleset").addEventListener("change", async () => { fillFiles(); await openFile(); });
   $("file").addEventListener("change", openFile);
   $("preset").addEventListener("change", () => {
@@ -369,8 +445,16 @@ async function start() {
   $("add-case").addEventListener("click", addCase);
   $("run-effect").addEventListener("click", runEffect);
   $("save").addEventListener("click", save);
-  await loadRulesets(new URLSearchParams(location.search).get("ruleset"));
-  await openFile();
 }
 
-start().catch((err) => status(`Værkstedet kunne ikke starte: ${err.message}`, true));
+async function load() {
+  const [rulesSchema, factsSchema] = await Promise.all([api("/v1/schemas/ruleset"), api("/v1/schemas/facts")]);
+  state.index = new SchemaIndex(rulesSchema);
+  state.factsForm = buildForm($("facts"), factsSchema);
+  await loadRulesets(new URLSearchParams(location.search).get("ruleset"));
+  await openFile();
+  started = true;
+}
+
+wire();
+starting = load().catch(failed).finally(() => { starting = null; });

@@ -19,8 +19,10 @@ from .problems import MEDIA_TYPE, PROBLEM_TYPE
 
 logger = logging.getLogger("sps_rules.service")
 
-#: Paths anyone may read without a key: health, and the API's own description.
-OPEN_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect"})
+#: Paths anyone may read without a key: health, the API's own description, and the workbench's
+#: static page (it holds no data; the page sends the key the user gives it with each /v1 request).
+OPEN_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/workbench"})
+OPEN_PREFIXES = ("/workbench/",)
 
 
 def _digest(key: str | bytes) -> bytes:
@@ -85,7 +87,8 @@ class AccessLayer:
 
         try:
             path: str = scope["path"]
-            if self.keys and path not in OPEN_PATHS and not self.keys.accepts(presented_key(scope["headers"])):
+            is_open = path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
+            if self.keys and not is_open and not self.keys.accepts(presented_key(scope["headers"])):
                 await sending({"type": "http.response.start", "status": 401,
                                "headers": [(b"content-type", MEDIA_TYPE.encode()), (b"www-authenticate", b"Bearer"),
                                            (b"content-length", str(len(_UNAUTHORIZED)).encode())]})

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -20,9 +19,10 @@ from pydantic import TypeAdapter, ValidationError
 from ..audit.explain import render
 from ..audit.records import DecisionRecord, ReplayResult, make_record, read_record, replay
 from ..audit.whynot import analyse
+from ..authoring.validate import Checks
 from ..engine.evaluator import RuleSet
-from ..engine.loader import rules_root, versions
-from ..engine.registry import load_ruleset, load_ruleset_version, ruleset_for
+from ..engine.loader import rules_root
+from ..engine.registry import cached_versions, load_ruleset, load_ruleset_version, ruleset_for
 from ..model.decision import Decision, RuleSetRef
 from ..model.canonical import canonical_json
 from ..model.errors import FactsError, RuleFileError, RuleSetNotFound
@@ -53,8 +53,6 @@ class Service:
         self.settings = settings
         self.root: Path | None = settings.rules_dir.resolve() if settings.rules_dir is not None else None
         self.store: RecordStore | None = SQLiteStore(settings.record_store) if settings.record_store is not None else None
-        self._versions: dict[str, tuple[RuleSet, ...]] = {}
-        self._lock = threading.Lock()
 
     def close(self) -> None:
         if self.store is not None:
@@ -80,21 +78,16 @@ class Service:
         return refs
 
     def versions(self, municipality: str) -> tuple[RuleSet, ...]:
-        """Every version of a rule set, loaded once per process (restart the service to serve new rule files).
+        """Every version of a rule set, as its files are now: the registry keeps them loaded and
+        compiled while the files stay as they were (one ``stat`` each per call), and reloads a rule
+        set whose folder, version files or baselines changed, e.g. a draft saved by the workbench.
 
         Raises RuleSetNotFound (404) for a rule set this service does not have.
         """
-        found = self._versions.get(municipality)
-        if found is None:
-            try:
-                found = tuple(ruleset_for(v) for v in versions(municipality, self.root))
-            except RuleFileError as exc:  # the server's rule files, not the request, are wrong
-                logger.error("rule set %s cannot be served: %s", municipality, str(exc).splitlines()[0])
-                raise ApiProblem(503, "ruleset-unavailable", f"rule set {municipality!r} cannot be served: its rule files "
-                                 "are invalid (sps-rules validate shows why); the other rule sets are served") from None
-            with self._lock:
-                self._versions[municipality] = found
-        return found
+        try:
+            return tuple(ruleset_for(v) for v in cached_versions(municipality, self.root))
+        except RuleFileError as exc:
+            raise _unavailable(municipality, exc) from None
 
     def warm(self) -> None:
         """Load and compile every rule set now (a broken one is logged, and answers 503 when asked for)."""
@@ -112,13 +105,14 @@ class Service:
         self.versions(municipality)
 
     def ruleset(self, municipality: str, version: str | None, on: date) -> RuleSet:
-        for candidate in self.versions(municipality):
-            if candidate.version == version if version is not None else candidate.loaded.covers(on):
-                return candidate
-        # none: the library's own lookup raises its error, naming the versions there are
-        if version is not None:
-            return load_ruleset_version(municipality, version, root=self.root)
-        return load_ruleset(municipality, on, root=self.root)
+        """The named version, or the released version that applies on ``on`` (drafts apply to no day):
+        the library's own lookup, so its errors name the versions there are."""
+        try:
+            if version is not None:
+                return load_ruleset_version(municipality, version, root=self.root)
+            return load_ruleset(municipality, on, root=self.root)
+        except RuleFileError as exc:
+            raise _unavailable(municipality, exc) from None
 
     # --- decisions -------------------------------------------------------------------------
 
@@ -176,29 +170,21 @@ class Service:
 
     # --- authoring -------------------------------------------------------------------------
 
-    def validate(self, ruleset: str, filename: str, text: str) -> dict[str, Any]:
-        from ..authoring.validate import Finding, _interpretation_warnings, _reachability
-        from ..engine.loader import load_text, ruleset_ids
-        from ..model.errors import RuleFileError
+    def validate(self, ruleset: str, filename: str, text: str, checks: Checks = "full") -> dict[str, Any]:
+        from ..authoring.validate import draft_findings
+        from ..engine.loader import ruleset_ids
 
         if ruleset not in ruleset_ids(self.rules):
             raise RuleSetNotFound(f"no rule set {ruleset!r}; known rule sets: {', '.join(ruleset_ids(self.rules)) or 'none'}")
         if not DRAFT_NAME.fullmatch(filename):
             raise ApiProblem(422, "invalid-input", "filename must be a plain file name ending in .yaml, e.g. 'udkast.yaml'")
-        path = self.rules / ruleset / filename
-        findings: list[Finding]
-        try:
-            loaded = load_text(text, path, root=self.rules)
-        except RuleFileError as exc:
-            findings = [Finding("error", p) for p in exc.problems]
-        else:
-            findings = _interpretation_warnings(loaded) + _reachability(loaded)  # what `validate` adds to loading
+        findings = draft_findings(text, self.rules / ruleset / filename, root=self.rules, checks=checks)
         shown = []
         for finding in findings:
             item = finding.as_dict()
             item["file"] = self._relative(item["file"])
             shown.append(item)
-        return {"ok": not any(f.severity == "error" for f in findings), "findings": shown}
+        return {"ok": not any(f.severity == "error" for f in findings), "checks": checks, "findings": shown}
 
     def _relative(self, name: str) -> str:
         """A file name as the client knows it (``roskilde/udkast.yaml``), never a path of this server."""
@@ -233,6 +219,13 @@ class Service:
         newer = load_ruleset_version(municipality, new, root=self.root)
         result: dict[str, Any] = orjson.loads(orjson.dumps(asdict(diff_rulesets(older, newer, n=n, seed=seed)), default=str))
         return result
+
+
+def _unavailable(municipality: str, exc: RuleFileError) -> ApiProblem:
+    """503 for a rule set whose files are invalid: the server's rule files, not the request, are wrong."""
+    logger.error("rule set %s cannot be served: %s", municipality, str(exc).splitlines()[0])
+    return ApiProblem(503, "ruleset-unavailable", f"rule set {municipality!r} cannot be served: its rule files "
+                      "are invalid (sps-rules validate shows why); the other rule sets are served")
 
 
 def stored_json(record: DecisionRecord) -> str:

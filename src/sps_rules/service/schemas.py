@@ -90,6 +90,13 @@ class ValidateIn(BaseModel):
     ruleset: str = Field(max_length=64, description="The rule set the draft belongs to, e.g. 'roskilde'.")
     filename: str = Field(default="draft.yaml", max_length=104, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.ya?ml$")
     text: str = Field(description="The rule file's YAML text.")
+    checks: Literal["quick", "full"] = Field(
+        default="full",
+        description="'full': everything `sps-rules validate` checks, including the run over 1,500 generated citizens "
+                    "(unreachable rules, contradictions, the two engines' cross-check), some hundred milliseconds. "
+                    "'quick': the same without that population run (schema, meaning, verbatim quotes, thresholds, "
+                    "uncited sentences), tens of milliseconds, each finding worded as in the full pass: the "
+                    "workbench asks for it first, then for the full pass.")
 
 
 class FindingOut(_Out):
@@ -103,6 +110,7 @@ class FindingOut(_Out):
 
 class ValidateOut(_Out):
     ok: bool
+    checks: Literal["quick", "full"] = Field(description="Which checks ran: 'quick' leaves out the population run.")
     findings: list[FindingOut]
 
 

@@ -8,16 +8,18 @@ from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Request
+from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from ...engine.evaluator import RuleSet
 from ...model.decision import RuleSetRef
 from ...version import __version__
 from ..body import dumps, parse_json, read_body, read_object
-from ..handlers import Service
+from ..handlers import Service, without_values
 from ..problems import ApiProblem
 
 T = TypeVar("T")
+In = TypeVar("In", bound=BaseModel)
 
 
 async def get_service(request: Request) -> Service:
@@ -56,6 +58,17 @@ async def object_body(request: Request, service: Service, what: str) -> dict[str
         return await read_object(request, limit=service.settings.max_body_bytes, max_depth=service.settings.max_depth,
                                  what=what)
     raise ApiProblem(408, "request-timeout", f"the body did not arrive within the service's limit of {limit:g} seconds")
+
+
+async def parsed_body(request: Request, service: Service, model: type[In]) -> In:
+    """The request body as ``model``: the strict reader (no duplicate keys, ...), then exactly the
+    declared JSON types and no unknown key; a 422 naming each wrong field, never the value sent."""
+    data = await object_body(request, service, "the request")
+    try:
+        return model.model_validate_json(dumps(data), strict=True)
+    except ValidationError as exc:
+        problem = without_values(exc, source="request")
+        raise ApiProblem(422, "invalid-input", str(problem), errors=[dict(e) for e in problem.errors]) from None
 
 
 def ruleset_headers(ruleset: RuleSet | RuleSetRef | None) -> dict[str, str]:

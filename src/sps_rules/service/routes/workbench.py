@@ -1,30 +1,30 @@
 """The workbench's endpoints under ``/v1/workbench``: a draft rule file read beside its source, tried
 on a citizen, tested, compared with the released version, and saved. (Its problems come from
-``POST /v1/validate``, the same check as ``sps-rules validate``.)
+``POST /v1/validate``, the same check as ``sps-rules validate``: its quick pass first, then the full one.)
 
 Every endpoint works on the draft's text as sent; only ``save`` and ``cases`` write, and only inside
-the service's rules folder. Work runs in a worker thread under the service's time limit.
+the service's rules folder. Bodies are read as strictly as the service's others (``parsed_body``).
+Work runs in a worker thread under the service's time limit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from ...authoring import drafts
 from ...engine.loaded import LoadedRuleSet
-from ...model.errors import FactsError, RuleFileError
-from ..handlers import Service
+from ...model.errors import RuleFileError
+from ..handlers import Service, strict_facts
 from ..problems import ApiProblem, documented
-from .common import ServiceDep, in_worker, json_response, object_body
+from .common import ServiceDep, in_worker, json_response, parsed_body
 
 router = APIRouter(prefix="/v1/workbench", tags=["workbench"])
 
-M = TypeVar("M", bound=BaseModel)
 ERRORS = documented(400, 401, 403, 404, 409, 413, 415, 422, 503)
 
 
@@ -164,15 +164,6 @@ def _body(model: type[BaseModel], description: str) -> dict[str, Any]:
                             "content": {"application/json": {"schema": model.model_json_schema()}}}}
 
 
-async def _read(request: Request, service: Service, model: type[M]) -> M:
-    data = await object_body(request, service, "the request")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problem = FactsError.from_validation(exc, source="request")
-        raise ApiProblem(422, "invalid-input", str(problem), errors=[dict(e) for e in problem.errors]) from None
-
-
 async def _run(service: Service, work: Callable[..., Any], *args: Any, status: int = 200) -> Response:
     """Do the work in a worker thread; a refused draft operation answers with its own status (403, 409, ...)."""
     try:
@@ -218,7 +209,7 @@ async def presets(ruleset: str, service: ServiceDep) -> Response:
              responses={200: {"model": Sources}, **ERRORS})
 async def sources(request: Request, service: ServiceDep) -> Response:
     """The draft's source texts in sentences, each with the rules citing it; and each rule's line and quote."""
-    draft = await _read(request, service, Draft)
+    draft = await parsed_body(request, service, Draft)
 
     def work() -> dict[str, Any]:
         loaded = _load(service, draft)
@@ -232,7 +223,8 @@ async def sources(request: Request, service: ServiceDep) -> Response:
              responses={200: {"model": Tried}, **ERRORS})
 async def try_citizen(request: Request, service: ServiceDep) -> Response:
     """The draft's decision for one citizen, with Danish reasons and the draft line of each rule."""
-    body = await _read(request, service, DraftWithFacts)
+    body = await parsed_body(request, service, DraftWithFacts)
+    strict_facts(body.facts)  # exactly the declared JSON types, as for evaluate
     return await _run(service, lambda: drafts.try_citizen(_load(service, body), body.facts))
 
 
@@ -240,7 +232,7 @@ async def try_citizen(request: Request, service: ServiceDep) -> Response:
              responses={200: {"model": TestRun}, **ERRORS})
 async def run_tests(request: Request, service: ServiceDep) -> Response:
     """Run the rule set's test cases for the draft's version: pass/fail and coverage."""
-    draft = await _read(request, service, Draft)
+    draft = await parsed_body(request, service, Draft)
     return await _run(service, lambda: drafts.run_cases(service.rules, _load(service, draft)))
 
 
@@ -248,7 +240,8 @@ async def run_tests(request: Request, service: ServiceDep) -> Response:
              responses={201: {"model": AddedCase}, **ERRORS})
 async def add_case(request: Request, service: ServiceDep) -> Response:
     """Add the citizen as a test case (tests/workbench.yaml), expecting the draft's decision."""
-    body = await _read(request, service, NewCase)
+    body = await parsed_body(request, service, NewCase)
+    strict_facts(body.facts)
     return await _run(service, lambda: drafts.add_case(service.rules, _load(service, body), body.case_name, body.facts),
                       status=201)
 
@@ -257,7 +250,7 @@ async def add_case(request: Request, service: ServiceDep) -> Response:
              responses={200: {"model": Effect}, **ERRORS})
 async def effect(request: Request, service: ServiceDep) -> Response:
     """The draft against the released version: changed rules, and outcome changes citizen by citizen."""
-    draft = await _read(request, service, Draft)
+    draft = await parsed_body(request, service, Draft)
     return await _run(service, lambda: drafts.effect(service.rules, _load(service, draft)))
 
 
@@ -265,5 +258,5 @@ async def effect(request: Request, service: ServiceDep) -> Response:
              responses={201: {"model": Saved}, **ERRORS})
 async def save(request: Request, service: ServiceDep) -> Response:
     """Save the draft as a new version file in its rule set's folder; never over a released version."""
-    draft = await _read(request, service, Draft)
+    draft = await parsed_body(request, service, Draft)
     return await _run(service, drafts.save_draft, service.rules, draft.ruleset, draft.name, draft.text, status=201)
