@@ -226,6 +226,7 @@ def parse_yaml(raw: bytes, name: str, *, allow_aliases: bool = False) -> tuple[A
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _STR, _INT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
 _NO_TAG_HINT = "remove the tag; rule files are plain data"
+_PLAIN_TAGS: dict[str, str] = {}
 
 
 def _plain(text: str, name: str) -> tuple[Any, LineMap] | None:
@@ -324,7 +325,17 @@ def _plain_scalar(event: Any, resolver: Any, constructor: Any, fail: Any, hint: 
     """A scalar's value, checked as ``_Converter`` checks it; a string is taken as it stands."""
     tag = event.tag
     if tag is None or tag == "!":
-        tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        implicit = event.implicit
+        if not implicit[0]:  # quoted or a block: text, as the resolver would say
+            return event.value
+        if implicit[1]:  # not a plain scalar: let the resolver decide
+            tag = resolver.resolve(yaml.ScalarNode, event.value, implicit)
+        else:  # a plain scalar's tag depends on its text only: keys and words repeat, so remember it
+            tag = _PLAIN_TAGS.get(event.value)
+            if tag is None:
+                tag = resolver.resolve(yaml.ScalarNode, event.value, implicit)
+                if len(_PLAIN_TAGS) < 4096:
+                    _PLAIN_TAGS[event.value] = tag
     if tag == _STR:
         return event.value
     if tag not in _CORE_TAGS:
