@@ -196,14 +196,16 @@ class RuleSet:
         >>> ruleset.evaluate({"assessment_date": "2026-03-02", "birth_date": "2010-01-01"}).eligibility
         'not_eligible'
         """
-        citizen = coerce_facts(facts)
+        citizen = quick_facts(facts) if type(facts) is dict else None
+        if citizen is None:
+            citizen = coerce_facts(facts)
         if check_dates and not self._loaded.covers(citizen.assessment_date):
             raise FactsError(
                 f"assessment_date {citizen.assessment_date.isoformat()} is outside rule set {self.id} version "
                 f"{self.version} ({self.valid_from} to {self.valid_to or 'open end'}); "
                 f"use sps_rules.evaluate({self.id!r}, facts) to pick the version that applies"
             )
-        return self._assemble(citizen, self.states(citizen, engine))
+        return self._assemble(citizen, self._python.states(citizen) if engine == "compiled" else self.states(citizen, engine))
 
     def states(self, citizen: CitizenFacts, engine: Engine = "compiled") -> list[int]:
         """Per rule, what the engine found: compiler.NONE (unknown), TRUE or FALSE."""

@@ -34,6 +34,7 @@ _EMPTY: dict[str, Any] = dict.fromkeys(_FIELDS)
 _NO_THEMES: dict[str, Any] = dict.fromkeys(_THEMES)
 _new = object.__new__
 _fromiso = date.fromisoformat
+_SEEN_DAYS: dict[str, date] = {}  # ISO text -> the day it names, for text already checked
 _CODES = (("needs", _NEEDS), ("requests", _REQUESTS))
 _set = object.__setattr__
 
@@ -58,14 +59,22 @@ def quick_facts(data: Any) -> CitizenFacts | None:
         value = data.get(name)
         if value is None:
             continue
-        if type(value) is str and _DAY(value):
-            try:
-                value = _fromiso(value)
-            except ValueError:
-                return None
-        elif type(value) is not date:
-            return None
-        if not EARLIEST_DATE <= value <= LATEST_DATE:
+        if type(value) is str:
+            day = _SEEN_DAYS.get(value)  # a population shares its assessment date and many others
+            if day is None:
+                if not _DAY(value):
+                    return None
+                try:
+                    day = _fromiso(value)
+                except ValueError:
+                    return None
+                if not EARLIEST_DATE <= day <= LATEST_DATE:
+                    return None
+                if len(_SEEN_DAYS) >= 4096:
+                    _SEEN_DAYS.clear()
+                _SEEN_DAYS[value] = day
+            value = day
+        elif type(value) is not date or not EARLIEST_DATE <= value <= LATEST_DATE:
             return None
         values[name] = value
     today = values["assessment_date"]
