@@ -1,7 +1,8 @@
 """Decisions per second against worker count: in process, local processes, and a Dask LocalCluster.
 
 Also measures Dask's default worker malloc trimming (MALLOC_TRIM_THRESHOLD_=65536) against the
-threshold sps-rules sets. Prints one line per configuration. Bounded: a few thousand citizens.
+threshold sps-rules sets. Prints one line per configuration; a Dask run's time includes starting its
+LocalCluster (1.4 s for 10 citizens here). Bounded: a few thousand citizens.
 
     .venv/bin/python benchmarks/dask_scale.py [--n 6000] [--municipality roskilde]
 """
@@ -41,17 +42,17 @@ def main() -> None:
     cores = os.cpu_count() or 1
     print(f"{args.n} citizens, {args.municipality}, {cores} cores")
     ruleset = sps_rules.load_ruleset(args.municipality)
-    timed("in process (evaluate + to_json)", args.n,
-          lambda: [ruleset.evaluate(x).to_json(indent=None) for x in population])
+    timed("in process (evaluate + JSON bytes)", args.n,
+          lambda: [ruleset.evaluate(x).to_json_bytes() for x in population])
     for workers in sorted({1, cores}):
         timed(f"batch, {workers} local process(es)", args.n,
-              lambda w=workers: run(args.municipality, population, io.StringIO(), workers=w))
+              lambda w=workers: run(args.municipality, population, io.BytesIO(), workers=w))
     for workers in sorted({1, cores}):
         timed(f"batch --dask local, {workers} worker(s)", args.n,
-              lambda w=workers: run(args.municipality, population, io.StringIO(), workers=w, dask="local"))
+              lambda w=workers: run(args.municipality, population, io.BytesIO(), workers=w, dask="local"))
     with mock.patch.object(cluster, "MALLOC_TRIM_THRESHOLD", "65536"):
         timed(f"batch --dask local, {cores} worker(s), Dask's trim", args.n,
-              lambda: run(args.municipality, population, io.StringIO(), workers=cores, dask="local"))
+              lambda: run(args.municipality, population, io.BytesIO(), workers=cores, dask="local"))
 
 
 if __name__ == "__main__":
