@@ -148,6 +148,26 @@ class RuleSet:
     def valid_to(self) -> date | None:
         return self._loaded.header.valid_to
 
+    def last_day(self) -> date | None:
+        """The last day this version applies: its own ``valid_to``, else, for a released version,
+        the day before the next released version of its folder starts (None: open end).
+
+        The end is derived when it is asked for, so a version published later ends this one
+        without changing it.
+        """
+        header = self._loaded.header
+        if header.valid_to is not None or not header.released:
+            return header.valid_to
+        from ..model.errors import SpsRulesError
+        from .loader import ends
+        from .registry import cached_versions
+
+        try:
+            found = cached_versions(self.id, self._loaded.path.parent.parent)
+        except SpsRulesError:  # a file outside a rule-set folder, or a folder that no longer loads
+            return None
+        return next((end for item, end in ends(found) if item.sha256 == self.sha256), None)
+
     @property
     def sha256(self) -> str:
         return self._loaded.sha256
@@ -199,12 +219,14 @@ class RuleSet:
         citizen = quick_facts(facts) if type(facts) is dict else None
         if citizen is None:
             citizen = coerce_facts(facts)
-        if check_dates and not self._loaded.covers(citizen.assessment_date):
-            raise FactsError(
-                f"assessment_date {citizen.assessment_date.isoformat()} is outside rule set {self.id} version "
-                f"{self.version} ({self.valid_from} to {self.valid_to or 'open end'}); "
-                f"use sps_rules.evaluate({self.id!r}, facts) to pick the version that applies"
-            )
+        if check_dates:
+            day, end = citizen.assessment_date, self.last_day()
+            if day < self.valid_from or (end is not None and day > end):
+                raise FactsError(
+                    f"assessment_date {day.isoformat()} is outside rule set {self.id} version "
+                    f"{self.version} ({self.valid_from} to {end or 'open end'}); "
+                    f"use sps_rules.evaluate({self.id!r}, facts) to pick the version that applies"
+                )
         return self._assemble(citizen, self._python.states(citizen) if engine == "compiled" else self.states(citizen, engine))
 
     def states(self, citizen: CitizenFacts, engine: Engine = "compiled") -> list[int]:

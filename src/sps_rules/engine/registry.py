@@ -173,4 +173,6 @@ def evaluate(municipality: str, facts: FactsInput, *, root: Path | str | None = 
     'eligible'
     """
     citizen = coerce_facts(facts)
-    return load_ruleset(municipality, citizen.assessment_date, root=root).evaluate(citizen, engine=engine)
+    # the version is chosen by the assessment date, so it applies on it: no second check of the dates
+    return load_ruleset(municipality, citizen.assessment_date, root=root).evaluate(citizen, check_dates=False,
+                                                                                   engine=engine)
