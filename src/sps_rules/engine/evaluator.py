@@ -207,7 +207,8 @@ class RuleSet:
 
         Takes ``facts``: a ``CitizenFacts``, a mapping, JSON text (``str``/``bytes``) or a ``Path``
         to a JSON file. With ``check_dates`` (the default) the assessment date must lie within
-        this version's validity. Returns a ``Decision``. Raises ``FactsError`` for bad facts or an
+        the dates this version's file states (a version ended by a successor released later is
+        caught by ``sps_rules.evaluate``, which picks the version per citizen; see ``last_day``). Returns a ``Decision``. Raises ``FactsError`` for bad facts or an
         assessment date outside the version. ``engine`` chooses what decides the rules' states:
         "compiled" (the default) or "durable-rules"; both give byte-identical decisions.
         ``EngineUnavailable`` if durable-rules cannot hold this rule set.
@@ -219,14 +220,12 @@ class RuleSet:
         citizen = quick_facts(facts) if type(facts) is dict else None
         if citizen is None:
             citizen = coerce_facts(facts)
-        if check_dates:
-            day, end = citizen.assessment_date, self.last_day()
-            if day < self.valid_from or (end is not None and day > end):
-                raise FactsError(
-                    f"assessment_date {day.isoformat()} is outside rule set {self.id} version "
-                    f"{self.version} ({self.valid_from} to {end or 'open end'}); "
-                    f"use sps_rules.evaluate({self.id!r}, facts) to pick the version that applies"
-                )
+        if check_dates and not self._loaded.covers(citizen.assessment_date):
+            raise FactsError(
+                f"assessment_date {citizen.assessment_date.isoformat()} is outside rule set {self.id} version "
+                f"{self.version} ({self.valid_from} to {self.valid_to or 'open end'}); "
+                f"use sps_rules.evaluate({self.id!r}, facts) to pick the version that applies"
+            )
         return self._assemble(citizen, self._python.states(citizen) if engine == "compiled" else self.states(citizen, engine))
 
     def states(self, citizen: CitizenFacts, engine: Engine = "compiled") -> list[int]:
