@@ -208,8 +208,9 @@ class RuleSet:
         Takes ``facts``: a ``CitizenFacts``, a mapping, JSON text (``str``/``bytes``) or a ``Path``
         to a JSON file. With ``check_dates`` (the default) the assessment date must lie within
         the dates this version's file states (a version ended by a successor released later is
-        caught by ``sps_rules.evaluate``, which picks the version per citizen; see ``last_day``). Returns a ``Decision``. Raises ``FactsError`` for bad facts or an
-        assessment date outside the version. ``engine`` chooses what decides the rules' states:
+        caught by ``sps_rules.evaluate``, which picks the version per citizen; see ``last_day``).
+        Returns a ``Decision``. Raises ``FactsError`` for bad facts or an assessment date outside
+        the version. ``engine`` chooses what decides the rules' states:
         "compiled" (the default) or "durable-rules"; both give byte-identical decisions.
         ``EngineUnavailable`` if durable-rules cannot hold this rule set.
 
