@@ -86,18 +86,23 @@ def _floor_once(compiled: CompiledRuleSet, payload: str, sid: str) -> None:
     engine.delete_state(handle, sid)
 
 
-def eligibility_only(ruleset: RuleSet) -> Any:
-    """A durable-rules ruleset holding only the probes of the criteria and the excluding request
-    rules, the question a peer engine answers when it decides eligibility and exclusions alone."""
+def _eligibility_rules(ruleset: RuleSet) -> dict[str, Any]:
+    """The durable-rules definitions (by probe name) of the criteria and the excluding request
+    rules: the question a peer engine answers when it decides eligibility and exclusions alone."""
     compiled = ruleset.compiled
     compiled._handle  # noqa: B018 - builds the definition
     wanted = {rule.index for rule in ruleset.rules
               if rule.loaded.rule.criterion is not None
               or (rule.loaded.rule.request is not None and rule.loaded.rule.request.status == "excluded")}
     definition = json.loads(compiled.definition_json)
-    names = compiled._probe_names
-    kept = {name: definition[name] for probe, name in enumerate(names) if probe // 2 in wanted and name in definition}
-    return _engine_ruleset(json.dumps(kept, sort_keys=True), f"floor_{ruleset.id}")  # keep it: it holds the engine's ruleset
+    return {name: definition[name] for probe, name in enumerate(compiled._probe_names)
+            if probe // 2 in wanted and name in definition}
+
+
+def eligibility_only(ruleset: RuleSet) -> Any:
+    """A durable-rules ruleset holding only those rules (kept alive by the caller: it holds the
+    engine's ruleset)."""
+    return _engine_ruleset(json.dumps(_eligibility_rules(ruleset), sort_keys=True), f"floor_{ruleset.id}")
 
 
 def peer(ruleset: RuleSet) -> tuple[Any, str]:
@@ -106,19 +111,12 @@ def peer(ruleset: RuleSet) -> tuple[Any, str]:
     and a fact posted as a dict. This is what a peer script built on durable-rules pays."""
     from durable.engine import Host  # type: ignore[import-untyped]
 
-    compiled = ruleset.compiled
-    compiled._handle  # noqa: B018 - builds the definition
-    wanted = {rule.index for rule in ruleset.rules
-              if rule.loaded.rule.criterion is not None
-              or (rule.loaded.rule.request is not None and rule.loaded.rule.request.status == "excluded")}
-    definition = json.loads(compiled.definition_json)
     results: list[str] = []
 
     def note(name: str) -> Any:
         return lambda c: results.append(name)
 
-    rules = {name: {**definition[name], "run": note(name)}
-             for probe, name in enumerate(compiled._probe_names) if probe // 2 in wanted and name in definition}
+    rules = {name: {**rule, "run": note(name)} for name, rule in _eligibility_rules(ruleset).items()}
     label = f"peer_{ruleset.id}_{len(_peers)}"
     host = Host({label: rules})
     # Host's timer threads dispatch its rulesets' queues every 0.2 s, concurrently with the calls
@@ -207,7 +205,7 @@ def run(municipality: str, n: int = 20_000, *, seed: int = 85, rounds: int = 3,
     for facts in people[:500]:  # warm up every path
         full(facts)
         durable(facts)
-    for i in range(500):
+    for i in range(min(500, n)):
         floor(i)
         eligibility_floor(i)
         peer_run(i)
