@@ -30,7 +30,7 @@ def test_bench_reports_every_figure_for_a_small_population() -> None:
     result = run("gentofte", 200, rounds=1)
     figures = {k: v for k, v in vars(result).items() if isinstance(v, float)}
     assert all(math.isfinite(v) and v > 0 for v in figures.values()), figures
-    assert result.peer_ratio == result.mean_us / result.peer_us
+    assert math.isclose(result.peer_ratio, result.mean_us / result.peer_us)
     out = CliRunner().invoke(main, ["bench", "-m", "gentofte", "--n", "200", "--format", "json"])
     assert out.exit_code == 0, out.stderr
     assert {"peer_us", "floor_mean_us", "eligibility_floor_us", "line_bytes"} <= set(json.loads(out.stdout))
