@@ -52,3 +52,10 @@ def test_a_record_s_layout_is_the_canonical_json_with_whitespace_between_tokens(
     if not isinstance(_reference(payload), bytes):
         return
     assert laid_out(payload) == pretty(canonical_json(payload).decode("utf-8"))
+
+
+def test_a_structure_that_holds_itself_is_refused_not_walked_forever() -> None:
+    loop: dict[str, Any] = {}
+    loop["self"] = loop
+    with pytest.raises(CanonicalJSONError):
+        canonical_json(loop)

@@ -23,6 +23,7 @@ class CanonicalJSONError(SpsRulesError, ValueError):
 
 
 _MAX_EXACT = 2**53
+_MAX_NODES = 5_000_000
 _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False,
                            check_circular=False).encode
 
@@ -33,7 +34,11 @@ def is_plain(payload: Any) -> bool:
     8785 sorts by UTF-16 code units) and only JSON types. Records and rule sets hold no float."""
     stack = [payload]
     pop, push = stack.pop, stack.extend
+    budget = _MAX_NODES  # a structure that holds itself never ends: the reference implementation words it
     while stack:
+        budget -= 1
+        if budget < 0:
+            return False
         value = pop()
         kind = type(value)
         if kind is str or kind is bool or value is None:

@@ -148,7 +148,9 @@ def run(municipality: str, source: IO[bytes] | IO[str] | Iterable[str], sink: Si
         workers: int | None = None, fail_fast: bool = False, on_bad: Callable[[BadLine], None] | None = None,
         on_progress: Callable[[int], None] | None = None, dask: str | None = None,
         engine: Engine = "compiled") -> BatchSummary:
-    """Evaluate every line of ``source`` and write the decisions to ``sink``, in order.
+    """Evaluate every line of ``source`` and write the decisions to ``sink``, in order: a text
+    stream (``io.StringIO``, a file opened with "w") is written text, any other sink (a file
+    opened with "wb", ``formats.ParquetSink``) UTF-8 bytes.
 
     ``source`` is best a binary file (lines are then checked to be UTF-8, and a line longer than
     MAX_LINE_BYTES is never read whole). The summary keeps the first MAX_BAD_KEPT bad lines and
