@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
 from click.testing import CliRunner
 
 import sps_rules
@@ -26,6 +27,8 @@ def test_the_peer_and_the_floors_answer_eligibility_and_exclusions_only() -> Non
     assert len(kept) < len(json.loads(ruleset.compiled.definition_json)), "and nothing else"
 
 
+# durable-rules' own Host (the peer) calls datetime.utcfromtimestamp, deprecated from Python 3.12
+@pytest.mark.filterwarnings("ignore:datetime.datetime.utcfromtimestamp:DeprecationWarning")
 def test_bench_reports_every_figure_for_a_small_population() -> None:
     result = run("gentofte", 200, rounds=1)
     figures = {k: v for k, v in vars(result).items() if isinstance(v, float)}
