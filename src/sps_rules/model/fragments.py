@@ -69,10 +69,16 @@ class _Fragments(Generic[Out]):
     def array(self, values: list[Any]) -> Out:
         """The elements of a JSON array, comma-separated, without the brackets (the caller's prefix
         and suffix hold them, so the decision's text is copied once more, in one join)."""
+        if not values:
+            return self.empty
         try:
             return self.comma.join(map(self.text_of, map(id, values)))
         except KeyError:  # some part not seen before
             return self.comma.join(map(self.fragment, values))
+
+    def string_array(self, values: list[str], adapter: TypeAdapter[Any]) -> Out:
+        """The elements of a JSON array of strings, as ``array`` does for parts."""
+        return self.comma.join([self.string(value, adapter) for value in values])
 
     def string(self, value: str, adapter: TypeAdapter[Any]) -> Out:
         text = self.strings.get(value)
@@ -93,8 +99,11 @@ class _Fragments(Generic[Out]):
             return self.array
         if isinstance(annotation, type) and is_dataclass(annotation):
             return self.fragment
-        adapter: TypeAdapter[Any] = TypeAdapter(annotation)
         convert = self.convert
+        if get_origin(annotation) is list and get_args(annotation) == (str,):
+            text: TypeAdapter[Any] = TypeAdapter(str)
+            return _Bracketed(lambda values: self.string_array(values, text))
+        adapter: TypeAdapter[Any] = TypeAdapter(annotation)
         if annotation is str or get_origin(annotation) is Literal:
             return lambda value: self.string(value, adapter)
         if annotation is date:
@@ -108,7 +117,7 @@ class _Fragments(Generic[Out]):
         convert = self.convert
         for position, (name, field) in enumerate(kind.model_fields.items()):
             how = self.how(field.annotation)
-            bracket = how == self.array
+            bracket = how == self.array or isinstance(how, _Bracketed)
             prefix = ("{" if position == 0 else ",") + f'"{name}":' + ("[" if bracket else "")
             plan.append((name, convert(prefix.encode()), how, convert(b"]" if bracket else b"")))
         name, first, how, suffix = plan[-1]
@@ -122,6 +131,18 @@ class _Fragments(Generic[Out]):
             plan = self.plans[kind] = self.plan(kind)
         given = model.__dict__
         return self.empty.join([piece for name, prefix, how, suffix in plan for piece in (prefix, how(given[name]), suffix)])
+
+
+class _Bracketed:
+    """A way to write an array's elements; the plan puts the brackets around them."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, write: Callable[[Any], Any]):
+        self.write = write
+
+    def __call__(self, value: Any) -> Any:
+        return self.write(value)
 
 
 def _as_bytes(raw: bytes) -> bytes:
