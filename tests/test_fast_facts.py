@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sps_rules.engine.evaluator import coerce_facts
 from sps_rules.model.errors import FactsError
 from sps_rules.model.facts import NEED_CODES, REQUEST_CODES, THEMES, CitizenFacts
-from sps_rules.model.fastfacts import quick_facts
+from sps_rules.model.fastfacts import HANDLED, quick_facts
 from sps_rules.model.population import citizens
 
 # Values of every JSON type and the near misses the strict facts refuse: bools as levels, floats,
@@ -84,3 +84,7 @@ def test_bad_facts_still_get_pydantic_s_worded_error(data: dict[str, Any]) -> No
 def test_lists_of_codes_are_sorted_and_deduplicated_as_pydantic_does() -> None:
     facts = quick_facts({"assessment_date": "2026-03-02", "needs": ["mail", "finances", "mail"]})
     assert facts is not None and facts.needs == ("finances", "mail")
+
+
+def test_every_field_of_the_facts_is_checked_by_the_fast_path() -> None:
+    assert sorted(HANDLED) == sorted(CitizenFacts.model_fields), "a new fact needs its check in model/fastfacts.py"

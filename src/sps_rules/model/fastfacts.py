@@ -14,7 +14,16 @@ import re
 from datetime import date
 from typing import Any
 
-from .facts import EARLIEST_DATE, LATEST_DATE, NEED_CODES, REQUEST_CODES, CitizenFacts, FunctionLevels
+from .facts import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    NEED_CODES,
+    REQUEST_CODES,
+    VOCABULARY,
+    CitizenFacts,
+    FactKind,
+    FunctionLevels,
+)
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch  # as the strict validator in facts.py
 _SLUG = re.compile(r"[a-z][a-z0-9_]{0,63}").fullmatch  # the Slug pattern, anchored by fullmatch
@@ -22,11 +31,11 @@ _LEVELS = frozenset((0, 1, 2, 3, 4))
 _NEEDS = frozenset(NEED_CODES)
 _REQUESTS = frozenset(REQUEST_CODES)
 
-_DAYS = ("assessment_date", "birth_date", "support_start_date", "last_support_used_date",
-         "decision_notified_date", "complaint_received_date")
-_FLAGS = ("special_social_problems", "can_participate_actively", "wants_to_participate",
-          "can_participate_in_group", "need_met_by_less_intrusive_offer", "home_is_safe_workplace")
 _FIELDS = tuple(CitizenFacts.model_fields)
+_DAYS = tuple(name for name in _FIELDS if name in VOCABULARY and VOCABULARY[name].kind is FactKind.DATE)
+_FLAGS = tuple(name for name in _FIELDS if name in VOCABULARY and VOCABULARY[name].kind is FactKind.BOOL)
+#: Every field, by how quick_facts checks it; a test fails when a field is added that none covers.
+HANDLED = (*_DAYS, *_FLAGS, "resident_municipality", "support_need_level", "function_levels", "needs", "requests")
 _THEMES = tuple(FunctionLevels.model_fields)
 _KNOWN = frozenset(_FIELDS)
 _KNOWN_THEMES = frozenset(_THEMES)
