@@ -1,9 +1,11 @@
 """Read YAML as plain data, safely, remembering the line of every key and item.
 
-PyYAML's SafeLoader composes the document into nodes; we convert the nodes ourselves so
-that we can refuse what a rule file never needs and an attacker might send: anchors and
-aliases (the "billion laughs" bomb), tags outside YAML's core schema (``!!python/...``),
-duplicate keys, deep nesting, oversize files and text that is not UTF-8.
+We build the data ourselves from libyaml's parser events, so that we can refuse what a rule
+file never needs and an attacker might send: anchors and aliases (the "billion laughs" bomb),
+tags outside YAML's core schema (``!!python/...``), duplicate keys, deep nesting, oversize files
+and text that is not UTF-8. A rule file is read in one pass (``_plain``); a test-case file, which
+may use anchors and merge keys, is composed into nodes first and then converted (``_compose``,
+``_Converter``). Both give the same data, line map and messages for a rule file (tested).
 """
 
 from __future__ import annotations
