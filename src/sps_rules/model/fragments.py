@@ -90,34 +90,35 @@ class _Fragments(Generic[Out]):
                 self.strings[value] = text
         return text
 
-    def how(self, annotation: Any) -> Callable[[Any], Out]:
-        """How one field's value becomes JSON: cached fragments for immutable parts, else its adapter."""
+    def how(self, annotation: Any) -> tuple[Callable[[Any], Out], bool]:
+        """How one field's value becomes JSON (cached fragments for immutable parts, else its
+        adapter), and whether that writes an array's elements, for the plan to put brackets round."""
         from dataclasses import is_dataclass
         from typing import get_args, get_origin
 
-        if get_origin(annotation) is list and len(get_args(annotation)) == 1 and is_dataclass(get_args(annotation)[0]):
-            return self.array
-        if isinstance(annotation, type) and is_dataclass(annotation):
-            return self.fragment
-        convert = self.convert
-        if get_origin(annotation) is list and get_args(annotation) == (str,):
+        args = get_args(annotation)
+        if get_origin(annotation) is list and len(args) == 1 and is_dataclass(args[0]):
+            return self.array, True
+        if get_origin(annotation) is list and args == (str,):
             text: TypeAdapter[Any] = TypeAdapter(str)
-            return _Bracketed(lambda values: self.string_array(values, text))
+            return (lambda values: self.string_array(values, text)), True
+        if isinstance(annotation, type) and is_dataclass(annotation):
+            return self.fragment, False
+        convert = self.convert
         adapter: TypeAdapter[Any] = TypeAdapter(annotation)
         if annotation is str or get_origin(annotation) is Literal:
-            return lambda value: self.string(value, adapter)
+            return (lambda value: self.string(value, adapter)), False
         if annotation is date:
             quote = convert(b'"')
-            return lambda value: quote + convert(value.isoformat().encode()) + quote
-        return lambda value: convert(adapter.dump_json(value))
+            return (lambda value: quote + convert(value.isoformat().encode()) + quote), False
+        return (lambda value: convert(adapter.dump_json(value))), False
 
     def plan(self, kind: Any) -> list[tuple[str, Out, Callable[[Any], Out], Out]]:
         """Per field: the text before its value, how the value becomes JSON, and the text after it."""
         plan = []
         convert = self.convert
         for position, (name, field) in enumerate(kind.model_fields.items()):
-            how = self.how(field.annotation)
-            bracket = how == self.array or isinstance(how, _Bracketed)
+            how, bracket = self.how(field.annotation)
             prefix = ("{" if position == 0 else ",") + f'"{name}":' + ("[" if bracket else "")
             plan.append((name, convert(prefix.encode()), how, convert(b"]" if bracket else b"")))
         name, first, how, suffix = plan[-1]
@@ -131,18 +132,6 @@ class _Fragments(Generic[Out]):
             plan = self.plans[kind] = self.plan(kind)
         given = model.__dict__
         return self.empty.join([piece for name, prefix, how, suffix in plan for piece in (prefix, how(given[name]), suffix)])
-
-
-class _Bracketed:
-    """A way to write an array's elements; the plan puts the brackets around them."""
-
-    __slots__ = ("write",)
-
-    def __init__(self, write: Callable[[Any], Any]):
-        self.write = write
-
-    def __call__(self, value: Any) -> Any:
-        return self.write(value)
 
 
 def _as_bytes(raw: bytes) -> bytes:
@@ -165,8 +154,3 @@ def compact_json(model: Any) -> bytes:
 def compact_text(model: Any) -> str:
     """``model.model_dump_json()`` (compact) as text, from cached fragments where the parts allow."""
     return _TEXT.dump(model)
-
-
-def fragment(value: Any) -> bytes:
-    """The compact JSON (UTF-8) of one immutable decision part, made once per object."""
-    return _BYTES.fragment(value)
