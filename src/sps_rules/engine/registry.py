@@ -21,7 +21,8 @@ from .loaded import LoadedRuleSet
 from .loader import ends, load_file, rules_root, ruleset_ids, select, versions
 
 Stamp = tuple[tuple[str, int, int], ...]
-_versions: dict[tuple[str | None, str, str | None], tuple[Stamp, list[LoadedRuleSet]]] = {}
+_versions: dict[tuple[str | None, str, str | None],
+                tuple[Stamp, list[LoadedRuleSet], list[tuple[LoadedRuleSet, date | None]]]] = {}
 _root_cache: dict[str | None, Path] = {}
 
 #: Rule sets kept ready, most recently used last; beyond this many the least recently used is
@@ -44,11 +45,10 @@ def ruleset_for(loaded: LoadedRuleSet) -> RuleSet:
         return found
 
 
-def _base(root: Path | str | None) -> Path:
+def _base(root: Path | str | None, env: str | None) -> Path:
     if root is not None:
         return Path(root)
-    env = os.environ.get("SPS_RULES_PATH")  # rules_root() reads it too; the packaged folder is looked up once
-    found = _root_cache.get(env)
+    found = _root_cache.get(env)  # rules_root() reads SPS_RULES_PATH too; the packaged folder is looked up once
     if found is None:
         found = _root_cache[env] = rules_root()
     return found
@@ -67,11 +67,17 @@ def _stamp(paths: list[str]) -> Stamp | None:
 
 def cached_versions(ruleset_id: str, root: Path | str | None = None) -> list[LoadedRuleSet]:
     """``loader.versions``, kept while the rule set's folder, files and baselines are unchanged."""
-    base = _base(root)
-    key = (os.environ.get("SPS_RULES_PATH") if root is None else None, str(base), ruleset_id)
+    return _cached(ruleset_id, root)[0]
+
+
+def _cached(ruleset_id: str, root: Path | str | None) -> tuple[list[LoadedRuleSet], list[tuple[LoadedRuleSet, date | None]]]:
+    """The versions, and the released ones with their last days, kept while the files stay as they were."""
+    env = os.environ.get("SPS_RULES_PATH") if root is None else None
+    base = _base(root, env)
+    key = (env, str(base), ruleset_id)
     hit = _versions.get(key)
     if hit is not None and _stamp([path for path, _, _ in hit[0]]) == hit[0]:
-        return hit[1]
+        return hit[1], hit[2]
     folder = str(base / ruleset_id)
     before = _stamp([folder])  # taken first: a change during loading is seen on the next call
     found = versions(ruleset_id, base)
@@ -82,10 +88,11 @@ def cached_versions(ruleset_id: str, root: Path | str | None = None) -> list[Loa
             files.append(str(item.path))
             item = item.base
     stamp = _stamp(files)
+    spans = ends(found)
     if before is not None and stamp is not None and stamp[0] == before[0]:
         with _lock:
-            _versions[key] = (stamp, found)
-    return found
+            _versions[key] = (stamp, found, spans)
+    return found, spans
 
 
 @guarded("load_ruleset")
@@ -100,16 +107,16 @@ def load_ruleset(municipality: str, on: date | None = None, *, root: Path | str 
     >>> sps_rules.load_ruleset("gentofte", date(2016, 5, 10)).version
     '2014-06'
     """
-    found = cached_versions(municipality, root)
+    found, spans = _cached(municipality, root)
     if on is None:
-        released = [v for v in found if v.header.released]
-        if not released:
+        if not spans:
             raise RuleSetNotFound(f"rule set {municipality!r} has only drafts; release one first (sps-rules release)")
-        return ruleset_for(released[-1])
-    for item, end in ends(found):
+        return ruleset_for(spans[-1][0])
+    for item, end in spans:
         if item.header.valid_from <= on and (end is None or on <= end):
             return ruleset_for(item)
-    return ruleset_for(select(municipality, on, _base(root)))  # raises RuleSetNotFound, naming the versions
+    # none applies: the loader's own lookup raises RuleSetNotFound, naming the versions
+    return ruleset_for(select(municipality, on, _base(root, os.environ.get("SPS_RULES_PATH") if root is None else None)))
 
 
 @guarded("load_ruleset_file")
