@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,6 @@ from sps_rules.workbench import mount  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ROSKILDE = "roskilde-2020-01.yaml"
-
-
-@pytest.fixture
-def rules(tmp_path: Path) -> Path:
-    root = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", root)
-    return root
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ reading of the workbench's request bodies, and rule files saved while the servic
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,13 +28,6 @@ LESS_INTRUSIVE_QUOTE = '''      quote: >-
 '''
 #: What only the population run finds (reachability, contradictions, the two engines' cross-check).
 POPULATION_WORDS = ("never applies", "contradictory conclusions", "the two engines disagree", "not cross-checked")
-
-
-@pytest.fixture
-def rules(tmp_path: Path) -> Path:
-    root = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", root)
-    return root
 
 
 @pytest.fixture

@@ -15,21 +15,20 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.conftest import CHROMIUM
+
 if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 pytest.importorskip("uvicorn")  # the [server] extra, as for the service's own tests
 
 import httpx  # noqa: E402
-from playwright.sync_api import Browser, Page, Request, Route, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, Request, Route, expect  # noqa: E402
 
 from tests.service_process import Server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "docs" / "workbench"  # with SPS_SCREENSHOTS=1, as in test_workbench_browser.py
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 KEY = "workbench-test-key-0123456789abcdef"
 TIMEOUT = 30_000  # a bound on waiting for the full pass on a loaded 2-core machine, not a measurement
 QUICK_BOUND = 5_000  # the quick marker: about half a second on an idle machine (see the benchmark)
@@ -46,14 +45,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
