@@ -9,14 +9,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 import sps_rules
 from sps_rules.engine.evaluator import coerce_facts
 from sps_rules.engine.loader import load_file
 from sps_rules.engine.registry import ruleset_for
-from sps_rules.model.errors import EngineUnavailable
+from sps_rules.model.errors import EngineUnavailable, RuleFileError
 from sps_rules.model.facts import NEED_CODES, REQUEST_CODES, THEMES
 from sps_rules.model.population import citizens as population
 from sps_rules.run.synthetic import write_synthetic
@@ -96,7 +96,12 @@ def _flow(value: object) -> str:
 @given(st.lists(_CONDITIONS, min_size=1, max_size=12))
 def test_engines_agree_on_random_conditions(tmp_path_factory: pytest.TempPathFactory, conditions: list[object]) -> None:
     folder = tmp_path_factory.mktemp("random")
-    ruleset = ruleset_for(load_file(write_synthetic(folder, len(conditions), [_flow(c) for c in conditions])))
+    try:
+        loaded = load_file(write_synthetic(folder, len(conditions), [_flow(c) for c in conditions]))
+    except RuleFileError as exc:  # the loader refuses what durable-rules could not build: nothing to compare
+        assert all("too complex for the rule engine" in p.message for p in exc.problems), exc
+        reject()
+    ruleset = ruleset_for(loaded)
     for facts in population(150, seed=len(conditions), assessment_date=date(2026, 3, 2), unknown_share=0.3):
         citizen = coerce_facts(facts)
         assert ruleset.disagreements(citizen) == [], (conditions, facts)

@@ -112,3 +112,18 @@ def test_a_5000_rule_set_loads_and_evaluates_on_the_compiled_engine(tmp_path: Pa
     baseline = len(sps_rules.load_ruleset("national").rules)
     assert done.stdout.split()[0] == str(5000 + baseline)
     assert "eligible" in done.stdout and "not_eligible" in done.stdout
+
+
+def test_a_rule_is_measured_with_the_baseline_definitions_it_names(tmp_path: Path) -> None:
+    """Four refs to the baseline's significantly_reduced_function need more expressions than one
+    durable-rules rule holds (error 113 at compile): the loader says so at the rule, as it does for
+    a file's own definitions, and the compiled engine never meets a rule the second engine cannot."""
+    from sps_rules.model.errors import RuleFileError
+    from sps_rules.run.synthetic import write_synthetic
+
+    pair = "{all: [{ref: significantly_reduced_function}, {ref: significantly_reduced_function}]}"
+    with pytest.raises(RuleFileError, match=r"rule 'r0' is too complex for the rule engine"):
+        load_file(write_synthetic(tmp_path / "four", 1, ["{all: [" + pair + ", " + pair + "]}"]))
+    ruleset = ruleset_for(load_file(write_synthetic(tmp_path / "two", 1, [pair])))  # two fit, on both engines
+    citizen = {"assessment_date": "2026-03-02", "function_levels": {"mental_functions": 3}}
+    assert ruleset.evaluate(citizen, check_dates=False, engine="durable-rules") == ruleset.evaluate(citizen, check_dates=False)

@@ -359,7 +359,11 @@ class Checker:
         """
         measured: dict[str, Measure] = {}  # name -> expanded size, depth, alternatives (capped)
         cyclic: set[str] = set()
-        for start in self.f.definitions:
+        # this file's definitions, and the baseline's that its rules name directly: a rule's size
+        # counts every definition it fills in, wherever that definition stands
+        starts = [*self.f.definitions, *(ref for rule in self.f.rules if rule.when is not None
+                                         for ref in _refs(rule.when) if ref in definitions)]
+        for start in dict.fromkeys(starts):
             if start in measured or start in cyclic:
                 continue
             stack: list[tuple[str, list[str]]] = [(start, _refs(definitions[start].when))]
